@@ -1,0 +1,85 @@
+#pragma once
+// The database server the harness runs against (DESIGN §4 "Database roles", issue #2 §2).
+//   - embedded: a throwaway PostgreSQL 15 cluster in a private temporary directory, run as the
+//     `postgres` system user when we are root, removed on exit, on failure and on SIGINT/SIGTERM;
+//     a cluster left behind by a killed run is removed by the next run.
+//   - external: DATABASE_URL. Only databases with our prefix are created and dropped.
+// Connection strings are libpq keyword/value strings (psql accepts them as they are).
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace verdict::db {
+
+inline constexpr const char* owner_role = "verdict_owner";  // runs migrations, owns the schema
+inline constexpr const char* app_role = "verdict_app";      // the system under test: DML only
+inline constexpr const char* database_prefix = "verdict_";
+
+struct ServerOptions {
+  bool durable = false;  // keep fsync, synchronous_commit, full_page_writes on
+};
+
+class Server {
+ public:
+  virtual ~Server() = default;
+  // A connection string to `dbname` as `role` ("" = the administrator: the embedded cluster's
+  // superuser, or the DATABASE_URL user).
+  virtual std::string conninfo(const std::string& dbname, const std::string& role) const = 0;
+  virtual std::string describe() const = 0;
+  virtual bool embedded() const = 0;
+  // Leave the server running when this object dies (`verdict db start`).
+  virtual void keep() = 0;
+};
+
+// VERDICT_SERVER_STATE (a cluster kept by `verdict db start --state FILE`, e.g. the CTest fixture),
+// else DATABASE_URL, else a new embedded cluster.
+std::unique_ptr<Server> server_from_environment(const ServerOptions& options);
+std::unique_ptr<Server> start_embedded(const ServerOptions& options);
+std::unique_ptr<Server> attach_state_file(const std::string& state_path);
+std::unique_ptr<Server> external_server(const std::string& database_url);
+// Writes the state file of a kept embedded server (so another process can attach or stop it).
+void write_state_file(const Server& server, const std::string& state_path);
+// Stops and removes the embedded cluster a state file names; false if there was none.
+bool stop_state_file(const std::string& state_path);
+// Removes embedded clusters whose owning process is gone. Called by every start.
+int remove_stale_clusters();
+
+// Creates our roles if missing; drops our databases left by killed runs (external servers).
+void prepare_server(const Server& server);
+
+// Template database migrated once; every test, case and run clones it (~40 ms).
+// Concurrency-safe across processes (an advisory lock serialises builders).
+std::string ensure_template(const Server& server);
+
+// A database cloned from the template, dropped when this object dies unless kept.
+class ScratchDatabase {
+ public:
+  ScratchDatabase(const Server& server, const std::string& template_name, const std::string& label);
+  ~ScratchDatabase();
+  ScratchDatabase(const ScratchDatabase&) = delete;
+  ScratchDatabase& operator=(const ScratchDatabase&) = delete;
+
+  const std::string& name() const { return name_; }
+  std::string app_conninfo() const;
+  std::string owner_conninfo() const;
+  std::string admin_conninfo() const;
+  void keep() { keep_ = true; }
+
+ private:
+  const Server& server_;
+  std::string name_;
+  bool keep_ = false;
+};
+
+// Runs SQL as the administrator on `conninfo` (no result). For set-up and planting in tests.
+void exec_admin(const std::string& conninfo, const std::string& sql);
+// Runs a query (as whoever conninfo names) and returns its rows as a JSON array of objects, every
+// value as text. For the laws of stress workloads and for tests.
+std::string query_rows_json(const std::string& conninfo, const std::string& sql);
+// Per table: "<row count>:<md5 of the rows in order>". Equal before and after = nothing written.
+std::string table_fingerprints(const std::string& conninfo, const std::vector<std::string>& tables);
+// Quotes a value for a libpq keyword/value connection string.
+std::string quote_conninfo_value(const std::string& value);
+
+}  // namespace verdict::db

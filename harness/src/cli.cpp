@@ -1,0 +1,384 @@
+// The `verdict` command line. Every run command writes verdict.json, junit.xml and summary.md into
+// its output directory and ends its output with "N passed, N failed". Exit: 0 pass, 1 fail, 2 error.
+
+#include "verdict/cli.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "verdict/fixtures.hpp"
+#include "verdict/invariants.hpp"
+#include "verdict/report.hpp"
+#include "verdict/runtime.hpp"
+#include "verdict/suites.hpp"
+#include "verdict/system.hpp"
+
+#ifndef VERDICT_SOURCE_DIR
+#define VERDICT_SOURCE_DIR "."
+#endif
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace verdict {
+namespace {
+
+std::string root_dir() {
+  if (const char* r = std::getenv("VERDICT_ROOT"); r && *r) return r;
+  return VERDICT_SOURCE_DIR;
+}
+
+std::string git_sha() {
+  if (const char* sha = std::getenv("GITHUB_SHA"); sha && *sha) return sha;
+  std::string cmd = fmt::format("git -C '{}' rev-parse HEAD 2>/dev/null", root_dir());
+  std::string out;
+  if (FILE* p = popen(cmd.c_str(), "r")) {
+    char buf[128];
+    while (fgets(buf, sizeof buf, p)) out += buf;
+    pclose(p);
+  }
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+std::string utc_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+struct RunOptions {
+  std::string out;
+  bool durable = false;
+};
+
+// Runs `body` inside a RunContext and turns whatever happens into a report, files and an exit code.
+int run_and_report(const std::string& command, const std::string& profile, const RunOptions& options,
+                   const std::function<void(const RunContext&, RunReport&)>& body) {
+  RunReport report;
+  report.run_id = new_run_id();
+  report.command = command;
+  report.profile = profile;
+  report.git_sha = git_sha();
+  report.started_at = utc_now();
+  std::string out_dir = prepare_out_dir(options.out, (fs::path(root_dir()) / "out").string(), report.run_id);
+  auto start = std::chrono::steady_clock::now();
+  try {
+    RunContext context(out_dir, db::ServerOptions{options.durable});
+    body(context, report);
+  } catch (const std::exception& e) {
+    SuiteResult harness;
+    harness.name = "harness";
+    harness.kind = "harness";
+    harness.error = e.what();
+    report.suites.push_back(harness);
+  }
+  report.duration_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  write_report_files(report, out_dir);
+  std::cout << fmt::format("verdict files: {}/verdict.json, junit.xml, summary.md\n", out_dir);
+  std::cout << render_terminal(report) << std::flush;
+  return exit_code(report.status());
+}
+
+void announce_seed(const std::string& what, std::uint64_t seed, const std::string& replay) {
+  std::cout << fmt::format("verdict: {} seed {} — replay: {}\n", what, seed, replay) << std::flush;
+}
+
+SuiteResult run_property_suite(const RunContext& context, const std::string& name, PropertyParams params) {
+  for (const auto& suite : property_suites()) {
+    if (suite.name != name) continue;
+    announce_seed("properties:" + name, params.seed,
+                  fmt::format("{} properties --suite {} --seed {} --cases {} --max-size {}", replay_prefix(), name,
+                              params.seed, params.cases, params.max_size));
+    auto start = std::chrono::steady_clock::now();
+    SuiteResult result = suite.run(context, params);
+    result.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+    return result;
+  }
+  SuiteResult missing;
+  missing.name = "properties:" + name;
+  missing.kind = "property";
+  missing.error = "no property suite named '" + name + "'";
+  return missing;
+}
+
+SuiteResult run_stress_workload(const RunContext& context, const std::string& name, StressParams params) {
+  for (const auto& workload : stress_workloads()) {
+    if (workload.name != name) continue;
+    announce_seed("stress:" + name, params.seed,
+                  fmt::format("{} stress --workload {} --seed {} --threads {} --ops {}", replay_prefix(), name,
+                              params.seed, params.threads, params.ops_per_thread));
+    auto start = std::chrono::steady_clock::now();
+    SuiteResult result = workload.run(context, params);
+    result.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+    return result;
+  }
+  SuiteResult missing;
+  missing.name = "stress:" + name;
+  missing.kind = "stress";
+  missing.error = "no stress workload named '" + name + "'";
+  return missing;
+}
+
+std::uint64_t seed_from(const json& stage, std::uint64_t fallback) {
+  if (!stage.contains("seed")) return fallback;
+  if (stage["seed"].is_string() && stage["seed"] == "random") return random_seed();
+  return stage["seed"].get<std::uint64_t>();
+}
+
+void run_profile(const RunContext& context, RunReport& report, const json& profile, std::int64_t seed_override) {
+  if (!profile.contains("stages") || profile["stages"].empty()) throw std::runtime_error("the profile has no stages");
+  for (const auto& stage : profile["stages"]) {
+    std::string kind = stage.at("kind").get<std::string>();
+    if (kind == "fixtures") {
+      std::vector<std::string> paths;
+      for (const auto& p : stage.at("paths")) paths.push_back((fs::path(root_dir()) / p.get<std::string>()).string());
+      report.suites.push_back(run_fixture_suite(context, paths, FixtureOptions{}));
+    } else if (kind == "properties") {
+      PropertyParams params;
+      params.seed = seed_override >= 0 ? static_cast<std::uint64_t>(seed_override) : seed_from(stage, 1);
+      params.cases = stage.value("cases", params.cases);
+      params.max_size = stage.value("max_size", params.max_size);
+      report.suites.push_back(run_property_suite(context, stage.at("suite").get<std::string>(), params));
+    } else if (kind == "stress") {
+      StressParams params;
+      params.seed = seed_override >= 0 ? static_cast<std::uint64_t>(seed_override) : seed_from(stage, 1);
+      params.threads = stage.value("threads", params.threads);
+      params.ops_per_thread = stage.value("ops_per_thread", params.ops_per_thread);
+      params.deadline_ms = stage.value("deadline_ms", params.deadline_ms);
+      report.suites.push_back(run_stress_workload(context, stage.at("workload").get<std::string>(), params));
+    } else {
+      throw std::runtime_error("unknown stage kind '" + kind + "' in the profile");
+    }
+  }
+}
+
+std::string default_state_file() { return (fs::path(root_dir()) / "out" / "db-state.json").string(); }
+
+}  // namespace
+
+int cli_main(int argc, char** argv) {
+  CLI::App app{"verdict: a correctness harness for inventory-and-money systems.\n"
+               "With no DATABASE_URL it runs its own throwaway PostgreSQL 15 cluster."};
+  app.require_subcommand(1);
+  RunOptions run;
+  auto add_run_options = [&](CLI::App* sub) {
+    sub->add_option("--out", run.out, "output directory (default: out/<run id>, with out/latest)");
+    sub->add_flag("--durable", run.durable, "keep fsync and synchronous_commit on in the embedded cluster");
+  };
+
+  // gate
+  auto* gate = app.add_subcommand("gate", "run a CI gate profile (smoke | pr | nightly) and print its verdict");
+  std::string profile_name = "pr";
+  std::string profile_dir;
+  std::int64_t gate_seed = -1;
+  gate->add_option("--profile", profile_name, "profile name: ci/profiles/<name>.json")->capture_default_str();
+  gate->add_option("--profile-dir", profile_dir, "where profiles live (default: <repo>/ci/profiles)");
+  gate->add_option("--seed", gate_seed, "one seed for every randomised stage (replays a nightly run)");
+  add_run_options(gate);
+
+  // fixtures
+  auto* fixtures = app.add_subcommand("fixtures", "run scenario files (default: every file under fixtures/)");
+  std::vector<std::string> fixture_paths;
+  FixtureOptions fixture_options;
+  fixtures->add_option("paths", fixture_paths, "scenario files or directories");
+  fixtures->add_flag("--keep-db", fixture_options.keep_db, "keep each scenario's database and print how to open it with psql");
+  fixtures->add_option("--stop-after", fixture_options.stop_after, "stop after step N (with --keep-db: inspect the state there)");
+  fixtures->add_option("--full-every", fixture_options.full_every, "full invariant check every N steps")->capture_default_str();
+  add_run_options(fixtures);
+
+  // properties
+  auto* properties = app.add_subcommand("properties", "run a RapidCheck stateful suite against the reference model");
+  std::string suite_name = "inventory";
+  PropertyParams property_params;
+  std::int64_t property_seed = -1;
+  properties->add_option("--suite", suite_name, "suite name")->capture_default_str();
+  properties->add_option("--seed", property_seed, "seed (default: a random one, printed first)");
+  properties->add_option("--cases", property_params.cases, "successful cases needed")->capture_default_str();
+  properties->add_option("--max-size", property_params.max_size, "longest command sequence")->capture_default_str();
+  add_run_options(properties);
+
+  // stress
+  auto* stress = app.add_subcommand("stress", "run a concurrency workload and check its history and laws");
+  std::string workload_name = "hot_batch";
+  StressParams stress_params;
+  std::int64_t stress_seed = -1;
+  stress->add_option("--workload", workload_name, "workload name")->capture_default_str();
+  stress->add_option("--seed", stress_seed, "seed (default: a random one, printed first)");
+  stress->add_option("--threads", stress_params.threads, "client threads, one connection each")->capture_default_str();
+  stress->add_option("--ops", stress_params.ops_per_thread, "operations per thread")->capture_default_str();
+  stress->add_option("--deadline-ms", stress_params.deadline_ms, "fail as error when not done by then")->capture_default_str();
+  add_run_options(stress);
+
+  // invariants
+  auto* inv = app.add_subcommand("invariants", "list the invariant registry, or check a database against it");
+  bool inv_list = false, inv_check = false, inv_markdown = false;
+  std::string inv_database;
+  auto* list_flag = inv->add_flag("--list", inv_list, "list the registered invariants");
+  auto* check_flag = inv->add_flag("--check", inv_check, "check every invariant (exit 1 when any is broken)");
+  auto* md_flag = inv->add_flag("--markdown", inv_markdown, "print docs/INVARIANTS.md");
+  list_flag->excludes(check_flag)->excludes(md_flag);
+  check_flag->excludes(md_flag);
+  inv->add_option("--database", inv_database, "connection string or URL of the database to check");
+
+  // docs
+  auto* docs = app.add_subcommand("docs", "generate docs/INVARIANTS.md and docs/ERRORS.md from the registries");
+  std::string docs_dir = (fs::path(root_dir()) / "docs").string();
+  bool docs_check = false;
+  docs->add_option("--dir", docs_dir, "where the docs live")->capture_default_str();
+  docs->add_flag("--check", docs_check, "do not write; exit 1 when a committed file is stale");
+
+  // migrate
+  auto* migrate = app.add_subcommand("migrate", "apply the schema migrations to your own database");
+  std::string migrate_database;
+  migrate->add_option("--database", migrate_database, "connection string or URL (run as the schema owner)")->required();
+
+  // db
+  auto* db_cmd = app.add_subcommand("db", "start or stop a kept embedded cluster for looking inside with psql");
+  db_cmd->require_subcommand(1);
+  std::string state_file = default_state_file();
+  bool db_durable = false;
+  auto* db_start = db_cmd->add_subcommand("start", "start a cluster with a migrated database; print its connection strings");
+  db_start->add_option("--state", state_file, "state file")->capture_default_str();
+  db_start->add_flag("--durable", db_durable, "keep fsync on");
+  auto* db_stop = db_cmd->add_subcommand("stop", "stop and remove the cluster a state file names");
+  db_stop->add_option("--state", state_file, "state file")->capture_default_str();
+
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    if (gate->parsed()) {
+      std::string dir = profile_dir.empty() ? (fs::path(root_dir()) / "ci" / "profiles").string() : profile_dir;
+      std::string file = dir + "/" + profile_name + ".json";
+      std::ifstream in(file);
+      if (!in) {
+        std::cerr << "verdict: no profile " << file << "\n";
+        return 2;
+      }
+      json profile = json::parse(in);
+      return run_and_report("gate", profile_name, run, [&](const RunContext& c, RunReport& r) {
+        run_profile(c, r, profile, gate_seed);
+      });
+    }
+    if (fixtures->parsed()) {
+      if (fixture_paths.empty()) fixture_paths.push_back((fs::path(root_dir()) / "fixtures").string());
+      return run_and_report("fixtures", "", run, [&](const RunContext& c, RunReport& r) {
+        r.suites.push_back(run_fixture_suite(c, fixture_paths, fixture_options));
+      });
+    }
+    if (properties->parsed()) {
+      property_params.seed = property_seed >= 0 ? static_cast<std::uint64_t>(property_seed) : random_seed();
+      return run_and_report("properties", "", run, [&](const RunContext& c, RunReport& r) {
+        r.suites.push_back(run_property_suite(c, suite_name, property_params));
+      });
+    }
+    if (stress->parsed()) {
+      stress_params.seed = stress_seed >= 0 ? static_cast<std::uint64_t>(stress_seed) : random_seed();
+      return run_and_report("stress", "", run, [&](const RunContext& c, RunReport& r) {
+        r.suites.push_back(run_stress_workload(c, workload_name, stress_params));
+      });
+    }
+    if (inv->parsed()) {
+      if (inv_markdown) {
+        std::cout << invariants_markdown();
+        return 0;
+      }
+      if (inv_check) {
+        if (inv_database.empty()) {
+          std::cerr << "verdict: --check needs --database URL (see `verdict db start`)\n";
+          return 2;
+        }
+        InvariantChecker checker(inv_database);
+        auto violations = checker.check(std::nullopt);
+        for (const auto& v : violations) {
+          std::cout << fmt::format("BROKEN {} ({}), {} row(s):\n", v.invariant_id, v.severity, v.row_count);
+          for (const auto& row : json::parse(v.rows_json)) std::cout << "  " << row.dump() << "\n";
+        }
+        std::cout << fmt::format("{} passed, {} failed\n", invariants().size() - violations.size(), violations.size());
+        return violations.empty() ? 0 : 1;
+      }
+      for (const auto& i : invariants()) std::cout << fmt::format("{:<14} {:<10} {:<8} {}\n", i.id, i.module, i.severity, i.purpose);
+      return 0;
+    }
+    if (docs->parsed()) {
+      std::map<std::string, std::string> files{{"INVARIANTS.md", invariants_markdown()}, {"ERRORS.md", errors_markdown()}};
+      int stale = 0;
+      for (const auto& [name, text] : files) {
+        std::string path = docs_dir + "/" + name;
+        std::ifstream in(path);
+        std::string current((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (current == text) continue;
+        if (docs_check) {
+          std::cerr << fmt::format("verdict: {} is stale; regenerate with `./verdict docs`\n", path);
+          ++stale;
+        } else {
+          std::ofstream(path) << text;
+          std::cout << "wrote " << path << "\n";
+        }
+      }
+      return stale == 0 ? 0 : 1;
+    }
+    if (migrate->parsed()) {
+      system_under_test().migrate(migrate_database);
+      std::cout << "verdict: migrations applied\n";
+      return 0;
+    }
+    if (db_start->parsed()) {
+      if (db::stop_state_file(state_file)) std::cerr << "verdict: stopped the cluster " << state_file << " named before\n";
+      auto server = db::start_embedded(db::ServerOptions{db_durable});
+      std::string tpl = db::ensure_template(*server);
+      db::ScratchDatabase dev(*server, tpl, "dev");
+      dev.keep();
+      fs::create_directories(fs::path(state_file).parent_path().empty() ? "." : fs::path(state_file).parent_path());
+      db::write_state_file(*server, state_file);
+      server->keep();
+      std::cout << fmt::format(
+          "verdict: cluster kept: {}\n"
+          "  as the application role: psql \"{}\"\n"
+          "  as the superuser:        psql \"{}\"\n"
+          "  check it:                ./verdict invariants --check --database \"{}\"\n"
+          "  stop it:                 ./verdict db stop{}\n",
+          server->describe(), dev.app_conninfo(), dev.admin_conninfo(), dev.admin_conninfo(),
+          state_file == default_state_file() ? "" : " --state " + state_file);
+      return 0;
+    }
+    if (db_stop->parsed()) {
+      bool stopped = db::stop_state_file(state_file);
+      std::cout << (stopped ? "verdict: cluster stopped and removed\n" : "verdict: no cluster recorded in " + state_file + "\n");
+      return 0;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "verdict: error: " << e.what() << "\n";
+    return 2;
+  }
+  return 2;
+}
+
+std::string errors_markdown() {
+  std::string out =
+      "# Error codes\n\n"
+      "<!-- Generated by `./verdict docs` from the system's error table; do not edit by hand. -->\n\n"
+      "Every rejected command returns one of these stable codes with a message naming the field. "
+      "Codes are never reused. Retry classes: `never` (fix the request), `retry_call` (the same call may "
+      "succeed later), `retry_transaction` (rebuild and retry the whole unit of work), "
+      "`after_state_change` (retry only once the state it depends on has changed).\n\n"
+      "| code | status | retry class | meaning |\n|---|---:|---|---|\n";
+  for (const auto& e : system_under_test().error_codes) {
+    out += fmt::format("| `{}` | {} | {} | {} |\n", e.code, e.status, e.retry_class, e.meaning);
+  }
+  return out;
+}
+
+}  // namespace verdict

@@ -1,0 +1,44 @@
+// The harness clock.
+
+#include <ctime>
+#include <regex>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "verdict/clock.hpp"
+
+namespace verdict {
+
+std::string Clock::now_iso() const {
+  std::time_t t = static_cast<std::time_t>(now_s_);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+void Clock::set(const std::string& iso) {
+  static const std::regex shape(R"((\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z)");
+  std::smatch m;
+  if (!std::regex_match(iso, m, shape)) {
+    throw std::invalid_argument("clock: expected YYYY-MM-DDTHH:MM:SSZ, got '" + iso + "'");
+  }
+  std::tm tm{};
+  tm.tm_year = std::stoi(m[1]) - 1900;
+  tm.tm_mon = std::stoi(m[2]) - 1;
+  tm.tm_mday = std::stoi(m[3]);
+  tm.tm_hour = std::stoi(m[4]);
+  tm.tm_min = std::stoi(m[5]);
+  tm.tm_sec = std::stoi(m[6]);
+  now_s_ = static_cast<std::int64_t>(timegm(&tm));
+  if (now_iso() != iso) throw std::invalid_argument("clock: not a valid instant: '" + iso + "'");
+}
+
+void Clock::advance(std::int64_t seconds) {
+  if (seconds < 0) throw std::invalid_argument("clock: business time never goes back");
+  now_s_ += seconds;
+}
+
+}  // namespace verdict
+

@@ -1,0 +1,320 @@
+// The fixture runner: a small interpreter over the scenario format of docs/FIXTURES.md.
+// Step kinds: "do" (a command, with an expected outcome), "check" (a read compared with a value),
+// "clock" (set or advance business time), "snapshot" / "unchanged_since" (nothing was written).
+
+#include "verdict/fixtures.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <regex>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "verdict/clock.hpp"
+#include "verdict/failpoints.hpp"
+#include "verdict/steps.hpp"
+#include "verdict/system.hpp"
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace verdict {
+namespace {
+
+// A fixture file that cannot be interpreted: the harness cannot judge (error), not a failure.
+struct FixtureError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// "6", "6.0", "6.0000" are one number: compare decimal strings by value, without floating point.
+std::string normalize_number(const std::string& s) {
+  static const std::regex number(R"(-?\d+(\.\d+)?)");
+  if (!std::regex_match(s, number)) return s;
+  bool negative = s[0] == '-';
+  std::string body = s.substr(negative ? 1 : 0);
+  auto dot = body.find('.');
+  std::string integer = body.substr(0, dot);
+  std::string fraction = dot == std::string::npos ? "" : body.substr(dot + 1);
+  integer.erase(0, std::min(integer.find_first_not_of('0'), integer.size() - 1));
+  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
+  std::string out = fraction.empty() ? integer : integer + "." + fraction;
+  return out == "0" || !negative ? out : "-" + out;
+}
+
+bool same_value(const json& expected, const json& actual) {
+  if (expected.is_string() && actual.is_string()) {
+    return normalize_number(expected.get<std::string>()) == normalize_number(actual.get<std::string>());
+  }
+  if (expected.is_number_integer() && actual.is_string()) {
+    return normalize_number(std::to_string(expected.get<long long>())) == normalize_number(actual.get<std::string>());
+  }
+  if (expected.is_object() && actual.is_object()) {
+    for (const auto& [k, v] : expected.items()) {
+      if (!actual.contains(k) || !same_value(v, actual.at(k))) return false;
+    }
+    return true;  // a subset: the fixture names what it cares about
+  }
+  if (expected.is_array() && actual.is_array()) {
+    if (expected.size() != actual.size()) return false;
+    for (std::size_t i = 0; i < expected.size(); ++i)
+      if (!same_value(expected[i], actual[i])) return false;
+    return true;
+  }
+  return expected == actual;
+}
+
+// Replaces "$name.key" strings with values from earlier steps' results.
+json resolve(const json& value, const std::map<std::string, json>& results) {
+  if (value.is_string()) {
+    const auto& s = value.get_ref<const std::string&>();
+    if (s.size() > 1 && s[0] == '$' && s[1] != '$') {
+      auto dot = s.find('.');
+      std::string name = s.substr(1, dot == std::string::npos ? std::string::npos : dot - 1);
+      auto it = results.find(name);
+      if (it == results.end()) throw FixtureError("reference " + s + ": no earlier step is named '" + name + "'");
+      if (dot == std::string::npos) return it->second;
+      std::string key = s.substr(dot + 1);
+      if (!it->second.contains(key)) throw FixtureError("reference " + s + ": step '" + name + "' has no value '" + key + "'");
+      return it->second.at(key);
+    }
+    if (s.rfind("$$", 0) == 0) return s.substr(1);  // "$$x" is the literal "$x"
+    return value;
+  }
+  if (value.is_object()) {
+    json out = json::object();
+    for (const auto& [k, v] : value.items()) out[k] = resolve(v, results);
+    return out;
+  }
+  if (value.is_array()) {
+    json out = json::array();
+    for (const auto& v : value) out.push_back(resolve(v, results));
+    return out;
+  }
+  return value;
+}
+
+std::string outcome_text(const StepOutcome& o) {
+  if (o.status == OutcomeStatus::ok) return "ok " + o.values_json;
+  if (o.status == OutcomeStatus::unknown) return "unknown: " + o.message;
+  return fmt::format("error {}{}: {}", o.code, o.field.empty() ? "" : " (field " + o.field + ")", o.message);
+}
+
+class ScenarioRun {
+ public:
+  ScenarioRun(const RunContext& context, const std::string& path, const FixtureOptions& options)
+      : context_(context), path_(path), options_(options) {}
+
+  CaseResult run() {
+    CaseResult result;
+    auto start = std::chrono::steady_clock::now();
+    try {
+      load();
+      result.name = name_;
+      execute_steps(result);
+    } catch (const FixtureError& e) {
+      result.status = Status::error;
+      result.detail = fmt::format("{}: {}", path_, e.what());
+    } catch (const std::exception& e) {
+      result.status = Status::error;
+      result.detail = fmt::format("{}: harness error: {}", path_, e.what());
+    }
+    failpoints::disarm_all();
+    if (result.name.empty()) result.name = path_;
+    result.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now() - start).count();
+    return result;
+  }
+
+ private:
+  void load() {
+    std::ifstream in(path_);
+    if (!in) throw FixtureError("cannot read the file");
+    try {
+      doc_ = json::parse(in);
+    } catch (const json::parse_error& e) {
+      throw FixtureError(std::string("not valid JSON: ") + e.what());
+    }
+    for (const char* key : {"name", "description", "group", "steps"}) {
+      if (!doc_.contains(key)) throw FixtureError(std::string("missing header field '") + key + "'");
+    }
+    if (!doc_["steps"].is_array() || doc_["steps"].empty()) throw FixtureError("'steps' must be a non-empty array");
+    name_ = doc_["name"].get<std::string>();
+    tenant_ = doc_.value("tenant", "acme");
+    actor_ = doc_.value("actor", "clerk");
+  }
+
+  std::string replay(int step) const {
+    return fmt::format("{} fixtures {} --keep-db --stop-after {}", replay_prefix(), path_, step);
+  }
+
+  void fail(CaseResult& result, int step, const std::string& command, const std::string& expected,
+            const std::string& actual, const std::string& message) {
+    result.status = Status::fail;
+    Finding f;
+    f.suite = "fixtures";
+    f.case_name = name_;
+    f.step_index = step;
+    f.command_json = command;
+    f.expected = expected;
+    f.actual = actual;
+    f.message = message;
+    f.replay = replay(step);
+    result.finding = f;
+  }
+
+  void fail_invariants(CaseResult& result, int step, const std::string& command,
+                       const std::vector<Violation>& violations) {
+    fail(result, step, command, "every invariant holds", describe_violations(violations),
+         fmt::format("invariant {} broken after step {} of {}", violations.front().invariant_id, step, path_));
+    result.finding->invariant_id = violations.front().invariant_id;
+    result.finding->rows_json = violations.front().rows_json;
+  }
+
+  void execute_steps(CaseResult& result) {
+    auto database = context_.new_database(fs::path(path_).stem().string());
+    if (options_.keep_db) {
+      database->keep();
+      std::cerr << fmt::format("verdict: scenario database kept: psql \"{}\"\n", database->admin_conninfo());
+    }
+    const auto& system = system_under_test();
+    auto connection = system.connect(database->app_conninfo());
+    InvariantChecker checker(database->admin_conninfo());
+    StepEngine engine(*connection, checker, options_.full_every);
+    Clock clock;
+    std::map<std::string, json> results;
+    std::map<std::string, std::string> snapshots;
+    int index = 0;
+    for (const auto& raw : doc_["steps"]) {
+      ++index;
+      if (options_.stop_after > 0 && index > options_.stop_after) {
+        std::cerr << fmt::format("verdict: stopped after step {} as asked\n", options_.stop_after);
+        return;
+      }
+      json step = resolve(raw, results);
+      std::string step_text = raw.dump();
+      if (step.contains("do")) {
+        Command command;
+        command.name = step["do"].get<std::string>();
+        command.tenant = step.value("tenant", tenant_);
+        command.actor = step.value("actor", actor_);
+        command.as_of = clock.now_iso();
+        command.idempotency_key = step.value("idempotency_key", "");
+        command.correlation_id = fmt::format("{}#{}", fs::path(path_).filename().string(), index);
+        command.args_json = step.value("with", json::object()).dump();
+        if (step.contains("failpoint")) failpoints::arm(step["failpoint"].get<std::string>());
+        StepRecord record = engine.execute(command);
+        failpoints::disarm_all();
+        const auto& o = record.outcome;
+        json expect = step.value("expect", json{{"ok", true}});
+        std::string expected_text;
+        bool matches;
+        if (expect.contains("error")) {
+          expected_text = "error " + expect["error"].get<std::string>();
+          matches = o.status == OutcomeStatus::error && o.code == expect["error"].get<std::string>();
+          if (matches && expect.contains("field")) {
+            expected_text += " (field " + expect["field"].get<std::string>() + ")";
+            matches = o.field == expect["field"].get<std::string>();
+          }
+        } else if (expect.value("unknown", false)) {
+          expected_text = "unknown";
+          matches = o.status == OutcomeStatus::unknown;
+        } else {
+          expected_text = "ok";
+          matches = o.status == OutcomeStatus::ok;
+          if (matches && expect.contains("values")) {
+            expected_text += " " + expect["values"].dump();
+            matches = same_value(expect["values"], json::parse(o.values_json));
+          }
+        }
+        if (!matches) {
+          fail(result, index, step_text, expected_text, outcome_text(o),
+               fmt::format("step {} ({}) of {}: expected {}, got {}", index, command.name, path_, expected_text,
+                           outcome_text(o)));
+          return;
+        }
+        if (!record.violations.empty()) {
+          fail_invariants(result, index, step_text, record.violations);
+          return;
+        }
+        if (step.contains("as")) results[step["as"].get<std::string>()] = json::parse(o.values_json);
+      } else if (step.contains("check")) {
+        std::string what = step["check"].get<std::string>();
+        json actual = json::parse(connection->read(what, step.value("tenant", tenant_), step.value("with", json::object()).dump()));
+        if (!step.contains("equals")) throw FixtureError(fmt::format("step {}: a check needs 'equals'", index));
+        if (!same_value(step["equals"], actual)) {
+          fail(result, index, step_text, step["equals"].dump(), actual.dump(),
+               fmt::format("step {} of {}: check {} expected {}, got {}", index, path_, what, step["equals"].dump(), actual.dump()));
+          return;
+        }
+      } else if (step.contains("clock")) {
+        const auto& c = step["clock"];
+        if (c.contains("set")) clock.set(c["set"].get<std::string>());
+        else if (c.contains("advance_s")) clock.advance(c["advance_s"].get<std::int64_t>());
+        else throw FixtureError(fmt::format("step {}: clock needs 'set' or 'advance_s'", index));
+      } else if (step.contains("snapshot")) {
+        snapshots[step["snapshot"].get<std::string>()] = db::table_fingerprints(database->admin_conninfo(), system.tables);
+      } else if (step.contains("unchanged_since")) {
+        std::string name = step["unchanged_since"].get<std::string>();
+        if (!snapshots.count(name)) throw FixtureError(fmt::format("step {}: no snapshot named '{}'", index, name));
+        std::string now = db::table_fingerprints(database->admin_conninfo(), system.tables);
+        if (now != snapshots[name]) {
+          fail(result, index, step_text, snapshots[name], now,
+               fmt::format("step {} of {}: tables changed since snapshot '{}'", index, path_, name));
+          return;
+        }
+      } else {
+        throw FixtureError(fmt::format("step {}: unknown step kind {}", index, step_text));
+      }
+    }
+    auto violations = engine.check_all();
+    if (!violations.empty()) fail_invariants(result, index, "", violations);
+  }
+
+  const RunContext& context_;
+  std::string path_;
+  FixtureOptions options_;
+  json doc_;
+  std::string name_;
+  std::string tenant_;
+  std::string actor_;
+};
+
+}  // namespace
+
+CaseResult run_fixture_file(const RunContext& context, const std::string& path, const FixtureOptions& options) {
+  return ScenarioRun(context, path, options).run();
+}
+
+std::vector<std::string> collect_fixture_files(const std::vector<std::string>& paths) {
+  std::vector<std::string> out;
+  for (const auto& p : paths) {
+    if (fs::is_directory(p)) {
+      std::vector<std::string> found;
+      for (const auto& e : fs::recursive_directory_iterator(p))
+        if (e.is_regular_file() && e.path().extension() == ".json") found.push_back(e.path().string());
+      std::sort(found.begin(), found.end());
+      out.insert(out.end(), found.begin(), found.end());
+    } else {
+      out.push_back(p);
+    }
+  }
+  return out;
+}
+
+SuiteResult run_fixture_suite(const RunContext& context, const std::vector<std::string>& paths,
+                              const FixtureOptions& options) {
+  SuiteResult suite;
+  suite.name = "fixtures";
+  suite.kind = "fixture";
+  auto start = std::chrono::steady_clock::now();
+  for (const auto& file : collect_fixture_files(paths)) suite.cases.push_back(run_fixture_file(context, file, options));
+  suite.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  return suite;
+}
+
+}  // namespace verdict

@@ -1,0 +1,57 @@
+// Run context: server, template, output directory, run ids.
+
+#include "verdict/runtime.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "verdict/log.hpp"
+
+namespace fs = std::filesystem;
+
+namespace verdict {
+
+RunContext::RunContext(const std::string& out_dir, const db::ServerOptions& options)
+    : server_(db::server_from_environment(options)), out_dir_(out_dir) {
+  template_ = db::ensure_template(*server_);
+  if (!out_dir_.empty()) {
+    fs::create_directories(out_dir_);
+    log::set_sink_path(out_dir_ + "/mutations.jsonl");
+  }
+}
+
+RunContext::~RunContext() { log::set_sink_path(""); }
+
+std::unique_ptr<db::ScratchDatabase> RunContext::new_database(const std::string& label) const {
+  return std::make_unique<db::ScratchDatabase>(*server_, template_, label);
+}
+
+std::string new_run_id() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z-{}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec, getpid());
+}
+
+std::string prepare_out_dir(const std::string& requested, const std::string& out_root, const std::string& run_id) {
+  if (!requested.empty()) {
+    fs::create_directories(requested);
+    return requested;
+  }
+  std::string dir = out_root + "/" + run_id;
+  fs::create_directories(dir);
+  std::error_code ec;
+  fs::remove(out_root + "/latest", ec);
+  fs::create_directory_symlink(run_id, out_root + "/latest", ec);
+  return dir;
+}
+
+std::string replay_prefix() { return "./verdict"; }
+
+}  // namespace verdict

@@ -1,0 +1,490 @@
+// Embedded and external PostgreSQL servers, roles, the template database and scratch clones.
+
+#include "verdict/server.hpp"
+
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <pwd.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "verdict/system.hpp"
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+extern char** environ;
+
+namespace verdict::db {
+namespace {
+
+constexpr const char* pg_bin_dir = "/usr/lib/postgresql/15/bin";
+constexpr int server_start_timeout_s = 60;
+constexpr int port = 5432;  // the socket lives in a private directory, so no clash is possible
+constexpr std::int64_t template_lock_key = 7331001;
+
+bool running_as_root() { return geteuid() == 0; }
+
+std::string temp_root() {
+  // Never under /root: the postgres user cannot enter it.
+  if (const char* dir = std::getenv("VERDICT_TMPDIR")) return dir;
+  if (running_as_root()) return "/tmp";
+  if (const char* dir = std::getenv("TMPDIR")) return dir;
+  return "/tmp";
+}
+
+std::string registry_dir() {
+  return fmt::format("{}/verdict-clusters-{}", temp_root(), geteuid());
+}
+
+bool process_alive(long pid) { return pid > 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
+
+// Runs argv (as the postgres user when we are root), output appended to log_path. Never inherits our
+// stdout/stderr: a server holding ctest's pipes would hang ctest.
+int run_logged(std::vector<std::string> argv, const std::string& log_path) {
+  if (running_as_root()) {
+    argv.insert(argv.begin(), {"runuser", "-u", "postgres", "--"});
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error(fmt::format("cannot run {}: {}", argv[0], strerror(rc)));
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string tail_file(const std::string& path, std::size_t bytes = 2000) {
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return text.size() > bytes ? text.substr(text.size() - bytes) : text;
+}
+
+void chown_to_postgres(const std::string& path) {
+  if (!running_as_root()) return;
+  struct passwd* pw = getpwnam("postgres");
+  if (pw == nullptr) throw std::runtime_error("running as root but there is no 'postgres' system user (install postgresql-15)");
+  if (chown(path.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
+    throw std::runtime_error(fmt::format("chown postgres {}: {}", path, strerror(errno)));
+  }
+}
+
+struct ClusterPaths {
+  std::string root;
+  std::string data() const { return root + "/data"; }
+  std::string socket_dir() const { return root + "/sock"; }
+  std::string server_log() const { return root + "/server.log"; }
+  std::string command_log() const { return root + "/commands.log"; }
+};
+
+void stop_cluster_at(const ClusterPaths& paths, bool immediate) {
+  if (fs::exists(paths.data() + "/postmaster.pid")) {
+    run_logged({fmt::format("{}/pg_ctl", pg_bin_dir), "-D", paths.data(), "-m",
+                immediate ? "immediate" : "fast", "-w", "-t", "30", "stop"},
+               paths.command_log());
+  }
+  std::error_code ec;
+  fs::remove_all(paths.root, ec);
+}
+
+// Live embedded clusters of this process, for the signal handler.
+std::mutex live_mutex;
+std::set<std::string> live_roots;  // GUARDED_BY(live_mutex)
+
+void signal_thread_main(sigset_t set) {
+  int sig = 0;
+  sigwait(&set, &sig);
+  {
+    std::lock_guard lock(live_mutex);
+    for (const auto& root : live_roots) stop_cluster_at(ClusterPaths{root}, true);
+    live_roots.clear();
+  }
+  _exit(128 + sig);
+}
+
+// Blocks SIGINT/SIGTERM in this thread (and threads it creates later) and stops the live clusters
+// from a dedicated thread when one arrives.
+void install_signal_cleanup() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    std::thread(signal_thread_main, set).detach();
+  });
+}
+
+class EmbeddedServer final : public Server {
+ public:
+  EmbeddedServer(ClusterPaths paths, bool owned) : paths_(std::move(paths)), owned_(owned) {}
+  ~EmbeddedServer() override {
+    if (!owned_ || kept_) return;
+    stop_cluster_at(paths_, false);
+    std::error_code ec;
+    fs::remove(registry_file(), ec);
+    std::lock_guard lock(live_mutex);
+    live_roots.erase(paths_.root);
+  }
+
+  std::string conninfo(const std::string& dbname, const std::string& role) const override {
+    return fmt::format("host={} port={} dbname={} user={}", quote_conninfo_value(paths_.socket_dir()),
+                       port, quote_conninfo_value(dbname),
+                       quote_conninfo_value(role.empty() ? "postgres" : role));
+  }
+  std::string describe() const override { return "embedded PostgreSQL 15 at " + paths_.root; }
+  bool embedded() const override { return true; }
+  void keep() override {
+    kept_ = true;
+    std::lock_guard lock(live_mutex);
+    live_roots.erase(paths_.root);
+  }
+  const ClusterPaths& paths() const { return paths_; }
+  std::string registry_file() const {
+    return registry_dir() + "/" + fs::path(paths_.root).filename().string() + ".json";
+  }
+
+ private:
+  ClusterPaths paths_;
+  bool owned_;
+  bool kept_ = false;
+};
+
+class ExternalServer final : public Server {
+ public:
+  explicit ExternalServer(std::string url) : url_(std::move(url)) {
+    char* err = nullptr;
+    PQconninfoOption* options = PQconninfoParse(url_.c_str(), &err);
+    if (options == nullptr) {
+      std::string message = err ? err : "unparsable";
+      PQfreemem(err);
+      throw std::runtime_error("DATABASE_URL: " + message);
+    }
+    for (auto* o = options; o->keyword != nullptr; ++o) {
+      if (o->val != nullptr && std::string(o->keyword) != "dbname") params_[o->keyword] = o->val;
+    }
+    PQconninfoFree(options);
+  }
+  std::string conninfo(const std::string& dbname, const std::string& role) const override {
+    std::string out;
+    for (const auto& [k, v] : params_) {
+      if (k == "options" && !role.empty()) continue;
+      out += fmt::format("{}={} ", k, quote_conninfo_value(v));
+    }
+    out += "dbname=" + quote_conninfo_value(dbname);
+    // On a server we do not own we cannot log in as our roles; we become them after login.
+    if (!role.empty()) out += " options=" + quote_conninfo_value("-c role=" + role);
+    return out;
+  }
+  std::string describe() const override {
+    auto host = params_.count("host") ? params_.at("host") : std::string("localhost");
+    return "PostgreSQL at " + host + " (DATABASE_URL)";
+  }
+  bool embedded() const override { return false; }
+  void keep() override {}
+
+ private:
+  std::string url_;
+  std::map<std::string, std::string> params_;
+};
+
+std::string env_or_empty(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+std::atomic<int> scratch_sequence{0};
+
+}  // namespace
+
+std::string quote_conninfo_value(const std::string& value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+int remove_stale_clusters() {
+  int removed = 0;
+  std::error_code ec;
+  if (!fs::is_directory(registry_dir(), ec)) return 0;
+  for (const auto& entry : fs::directory_iterator(registry_dir(), ec)) {
+    if (entry.path().extension() != ".json") continue;
+    json state;
+    try {
+      std::ifstream in(entry.path());
+      state = json::parse(in);
+    } catch (const std::exception&) {
+      fs::remove(entry.path(), ec);
+      continue;
+    }
+    if (state.value("kept", false)) continue;  // `verdict db start`: removed by `db stop`
+    if (process_alive(state.value("owner_pid", 0L))) continue;
+    stop_cluster_at(ClusterPaths{state.value("root", "")}, true);
+    fs::remove(entry.path(), ec);
+    ++removed;
+  }
+  return removed;
+}
+
+std::unique_ptr<Server> start_embedded(const ServerOptions& options) {
+  install_signal_cleanup();
+  remove_stale_clusters();
+  if (!fs::exists(fmt::format("{}/initdb", pg_bin_dir))) {
+    throw std::runtime_error(fmt::format(
+        "PostgreSQL 15 is not installed ({}/initdb missing): run ./ci/setup as root, or "
+        "apt-get install postgresql-15", pg_bin_dir));
+  }
+  std::string pattern = temp_root() + "/verdict-pg-XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) {
+    throw std::runtime_error(fmt::format("mkdtemp {}: {}", pattern, strerror(errno)));
+  }
+  ClusterPaths paths{pattern};
+  fs::create_directories(registry_dir());
+  auto server = std::make_unique<EmbeddedServer>(paths, true);
+  {
+    // Recorded before anything else, so a run killed from here on is cleaned up by the next one.
+    std::lock_guard lock(live_mutex);
+    live_roots.insert(paths.root);
+    std::ofstream(server->registry_file())
+        << json{{"root", paths.root}, {"owner_pid", static_cast<long>(getpid())}, {"kept", false}}.dump();
+  }
+  fs::create_directories(paths.socket_dir());
+  chmod(paths.root.c_str(), 0700);
+  chown_to_postgres(paths.root);
+  chown_to_postgres(paths.socket_dir());
+  { std::ofstream(paths.command_log()); }
+  chown_to_postgres(paths.command_log());
+
+  int rc = run_logged({fmt::format("{}/initdb", pg_bin_dir), "-D", paths.data(), "-U", "postgres",
+                       "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"},
+                      paths.command_log());
+  if (rc != 0) throw std::runtime_error("initdb failed:\n" + tail_file(paths.command_log()));
+  {
+    std::ofstream conf(paths.data() + "/postgresql.conf", std::ios::app);
+    conf << "\n# verdict embedded cluster\n"
+         << "listen_addresses = ''\n"
+         << "unix_socket_directories = '" << paths.socket_dir() << "'\n"
+         << "port = " << port << "\n"
+         << "max_connections = 200\n"
+         << "shared_buffers = 128MB\n"
+         << "log_min_messages = warning\n";
+    if (!options.durable) {
+      conf << "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n";
+    }
+  }
+  rc = run_logged({fmt::format("{}/pg_ctl", pg_bin_dir), "-D", paths.data(), "-l", paths.server_log(),
+                   "-w", "-t", std::to_string(server_start_timeout_s), "start"},
+                  paths.command_log());
+  if (rc != 0) {
+    throw std::runtime_error("pg_ctl start failed:\n" + tail_file(paths.command_log()) +
+                             tail_file(paths.server_log()));
+  }
+  prepare_server(*server);
+  return server;
+}
+
+void write_state_file(const Server& server, const std::string& state_path) {
+  auto* embedded = dynamic_cast<const EmbeddedServer*>(&server);
+  if (embedded == nullptr) throw std::runtime_error("only an embedded server has a state file");
+  json state{{"root", embedded->paths().root},
+             {"owner_pid", 0},
+             {"kept", true},
+             {"conninfo", server.conninfo("postgres", "")}};
+  std::ofstream(embedded->registry_file()) << state.dump();
+  std::ofstream out(state_path);
+  out << state.dump(2) << "\n";
+  if (!out) throw std::runtime_error("cannot write state file " + state_path);
+}
+
+std::unique_ptr<Server> attach_state_file(const std::string& state_path) {
+  std::ifstream in(state_path);
+  if (!in) throw std::runtime_error("no server state file at " + state_path + " (run `verdict db start`)");
+  json state = json::parse(in);
+  ClusterPaths paths{state.at("root").get<std::string>()};
+  if (!fs::exists(paths.data() + "/postmaster.pid")) {
+    throw std::runtime_error("the cluster named in " + state_path + " is not running");
+  }
+  return std::make_unique<EmbeddedServer>(paths, false);
+}
+
+bool stop_state_file(const std::string& state_path) {
+  std::ifstream in(state_path);
+  if (!in) return false;
+  json state;
+  try {
+    state = json::parse(in);
+  } catch (const std::exception&) {
+    fs::remove(state_path);
+    return false;
+  }
+  ClusterPaths paths{state.value("root", "")};
+  if (paths.root.empty()) return false;
+  stop_cluster_at(paths, false);
+  std::error_code ec;
+  fs::remove(registry_dir() + "/" + fs::path(paths.root).filename().string() + ".json", ec);
+  fs::remove(state_path, ec);
+  return true;
+}
+
+std::unique_ptr<Server> external_server(const std::string& database_url) {
+  auto server = std::make_unique<ExternalServer>(database_url);
+  prepare_server(*server);
+  return server;
+}
+
+std::unique_ptr<Server> server_from_environment(const ServerOptions& options) {
+  if (auto state = env_or_empty("VERDICT_SERVER_STATE"); !state.empty()) return attach_state_file(state);
+  if (auto url = env_or_empty("DATABASE_URL"); !url.empty()) return external_server(url);
+  return start_embedded(options);
+}
+
+void exec_admin(const std::string& conninfo, const std::string& sql) {
+  pqxx::connection c(conninfo);
+  pqxx::nontransaction tx(c);
+  tx.exec(sql);
+}
+
+void prepare_server(const Server& server) {
+  pqxx::connection c(server.conninfo("postgres", ""));
+  pqxx::nontransaction tx(c);
+  // Roles are cluster-wide; several processes may race to create them.
+  tx.exec(fmt::format(R"(
+    DO $$ BEGIN
+      IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{0}') THEN
+        CREATE ROLE {0} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE; END IF;
+      IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{1}') THEN
+        CREATE ROLE {1} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS; END IF;
+    EXCEPTION WHEN unique_violation OR duplicate_object THEN NULL;
+    END $$;)", owner_role, app_role));
+  if (!server.embedded()) {
+    // The administrator must be able to become our roles (options=-c role=...).
+    tx.exec(fmt::format("GRANT {0}, {1} TO CURRENT_USER", owner_role, app_role));
+    // Drop our scratch databases whose creating process (on this host) is gone.
+    auto rows = tx.exec(fmt::format(
+        "SELECT datname FROM pg_database WHERE datname LIKE '{}t\\_%' OR datname LIKE '{}build\\_%'",
+        database_prefix, database_prefix));
+    for (const auto& row : rows) {
+      std::string name = row[0].as<std::string>();
+      auto first = name.find('_', std::string(database_prefix).size());
+      long pid = std::atol(name.c_str() + first + 1);
+      if (!process_alive(pid)) tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(name) + " WITH (FORCE)");
+    }
+  }
+}
+
+std::string ensure_template(const Server& server) {
+  const auto& system = system_under_test();
+  std::string name = fmt::format("{}tpl_{}", database_prefix, system.schema_fingerprint().substr(0, 16));
+  pqxx::connection admin(server.conninfo("postgres", ""));
+  pqxx::nontransaction tx(admin);
+  tx.exec(fmt::format("SELECT pg_advisory_lock({})", template_lock_key));
+  struct Unlock {
+    pqxx::nontransaction& tx;
+    ~Unlock() {
+      try {
+        tx.exec(fmt::format("SELECT pg_advisory_unlock({})", template_lock_key));
+      } catch (...) {
+      }
+    }
+  } unlock{tx};
+  if (!tx.exec_params("SELECT 1 FROM pg_database WHERE datname = $1", name).empty()) return name;
+  // Built under a temporary name and renamed when complete: a half-built template is never used.
+  std::string building = fmt::format("{}build_{}", database_prefix, getpid());
+  tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(building) + " WITH (FORCE)");
+  tx.exec(fmt::format("CREATE DATABASE {} OWNER {} TEMPLATE template0", tx.quote_name(building), owner_role));
+  system.migrate(server.conninfo(building, owner_role));
+  tx.exec(fmt::format("ALTER DATABASE {} RENAME TO {}", tx.quote_name(building), tx.quote_name(name)));
+  // Cloning fails while anyone is connected to the template.
+  tx.exec(fmt::format("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false IS_TEMPLATE true", tx.quote_name(name)));
+  return name;
+}
+
+ScratchDatabase::ScratchDatabase(const Server& server, const std::string& template_name,
+                                 const std::string& label)
+    : server_(server) {
+  std::string clean;
+  for (char c : label) {
+    if (clean.size() >= 24) break;
+    clean += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '_';
+  }
+  name_ = fmt::format("{}t_{}_{}_{}", database_prefix, getpid(), scratch_sequence++, clean);
+  exec_admin(server_.conninfo("postgres", ""),
+             fmt::format("CREATE DATABASE \"{}\" TEMPLATE \"{}\" OWNER {}", name_, template_name, owner_role));
+}
+
+ScratchDatabase::~ScratchDatabase() {
+  if (keep_) return;
+  try {
+    exec_admin(server_.conninfo("postgres", ""), fmt::format("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", name_));
+  } catch (...) {
+    // A scratch database that could not be dropped is removed with its cluster or by the next run.
+  }
+}
+
+std::string ScratchDatabase::app_conninfo() const { return server_.conninfo(name_, app_role); }
+std::string ScratchDatabase::owner_conninfo() const { return server_.conninfo(name_, owner_role); }
+std::string ScratchDatabase::admin_conninfo() const { return server_.conninfo(name_, ""); }
+
+}  // namespace verdict::db
+
+namespace verdict::db {
+
+std::string query_rows_json(const std::string& conninfo, const std::string& sql) {
+  pqxx::connection c(conninfo);
+  pqxx::nontransaction tx(c);
+  auto rows = tx.exec(sql);
+  json array = json::array();
+  for (const auto& row : rows) {
+    json object = json::object();
+    for (const auto& field : row) object[field.name()] = field.is_null() ? json(nullptr) : json(field.c_str());
+    array.push_back(std::move(object));
+  }
+  return array.dump();
+}
+
+std::string table_fingerprints(const std::string& conninfo, const std::vector<std::string>& tables) {
+  pqxx::connection c(conninfo);
+  pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(c);
+  json out = json::object();
+  for (const auto& table : tables) {
+    auto row = tx.exec1(fmt::format(
+        "SELECT count(*)::text || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {} t",
+        tx.quote_name(table)));
+    out[table] = row[0].as<std::string>();
+  }
+  return out.dump();
+}
+
+}  // namespace verdict::db

@@ -1,0 +1,187 @@
+// The critical mutation wrapper: the one place libpqxx exceptions are caught and translated.
+
+#include "sut/session.hpp"
+
+#include <chrono>
+#include <mutex>
+#include <random>
+#include <regex>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "tx.hpp"
+#include "verdict/failpoints.hpp"
+
+namespace sut {
+namespace {
+
+std::mutex sink_mutex;
+std::function<void(const std::string&)> log_sink;  // GUARDED_BY(sink_mutex)
+
+// SQLSTATEs our triggers raise (class VR, "Verdict rule") and the codes they mean.
+std::optional<Code> code_for_sqlstate(const std::string& state) {
+  if (state == "VR001") return Code::immutable_record;
+  if (state == "VR002") return Code::insufficient_stock;
+  if (state == "42501") return Code::forbidden;  // insufficient_privilege: the database said no
+  return std::nullopt;
+}
+
+std::optional<Error> validate_context(const RequestContext& c) {
+  static const std::regex tenant_shape("[a-z0-9][a-z0-9_-]{0,62}");
+  static const std::regex as_of_shape(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z)");
+  if (!std::regex_match(c.tenant, tenant_shape)) {
+    return validation("tenant", "tenant: must be 1-63 characters of a-z, 0-9, '_' or '-', starting with a letter or digit");
+  }
+  if (c.actor.empty() || c.actor.size() > 128) return Error{Code::unauthenticated, "actor", "actor: every command runs as a named actor (1-128 characters)"};
+  if (!std::regex_match(c.as_of, as_of_shape)) return validation("as_of", "as_of: expected YYYY-MM-DDTHH:MM:SSZ");
+  return std::nullopt;
+}
+
+std::string new_mutation_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return fmt::format("{:016x}{:016x}", rng(), rng());
+}
+
+}  // namespace
+
+void set_log_sink(std::function<void(const std::string&)> sink) {
+  std::lock_guard lock(sink_mutex);
+  log_sink = std::move(sink);
+}
+
+struct Session::Impl {
+  std::string conninfo;
+  std::unique_ptr<pqxx::connection> connection;
+  std::mt19937 jitter{std::random_device{}()};
+
+  pqxx::connection& connect() {
+    // libpqxx 6 would silently reconnect a broken connection; we replace it instead, so that no
+    // statement ever runs on a session whose state we did not set up.
+    if (!connection) connection = std::make_unique<pqxx::connection>(conninfo);
+    return *connection;
+  }
+  void backoff(int attempt) {
+    int cap = std::min(backoff_ms_max, backoff_ms_base << std::min(attempt, 16));
+    std::uniform_int_distribution<int> pick(0, cap);  // full jitter
+    std::this_thread::sleep_for(std::chrono::milliseconds(pick(jitter)));
+  }
+};
+
+Session::Session(std::string conninfo) : impl_(std::make_unique<Impl>()) {
+  impl_->conninfo = std::move(conninfo);
+}
+Session::~Session() = default;
+
+MutationReport Session::mutate(const char* operation, const RequestContext& context,
+                               const std::function<std::optional<Error>(Tx&)>& body) {
+  auto started = std::chrono::steady_clock::now();
+  MutationReport report;
+  report.mutation_id = new_mutation_id();
+  auto finish = [&](MutationReport::Kind kind) {
+    report.kind = kind;
+    nlohmann::json refs = nlohmann::json::object();
+    for (const auto& [k, ids] : report.touched) refs[k] = ids;
+    nlohmann::json line{
+        {"event", "mutation"},
+        {"mutation_id", report.mutation_id},
+        {"correlation_id", context.correlation_id},
+        {"tenant", context.tenant},
+        {"actor", context.actor},
+        {"operation", operation},
+        {"as_of", context.as_of},
+        {"entities", refs},
+        {"outcome", kind == MutationReport::Kind::ok ? "ok" : kind == MutationReport::Kind::error ? "error" : "unknown"},
+        {"code", kind == MutationReport::Kind::error ? nlohmann::json(to_string(report.error.code)) : nlohmann::json(nullptr)},
+        {"attempts", report.attempts},
+        {"duration_us", std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count()}};
+    std::lock_guard lock(sink_mutex);
+    if (log_sink) log_sink(line.dump());
+    return report;
+  };
+  auto fail = [&](Error e) {
+    report.touched.clear();  // rolled back: nothing was touched
+    report.error = std::move(e);
+    return finish(MutationReport::Kind::error);
+  };
+
+  if (auto invalid = validate_context(context)) return fail(*invalid);
+
+  for (int attempt = 1; attempt <= attempts_max; ++attempt) {
+    report.attempts = attempt;
+    report.touched.clear();
+    bool committing = false;
+    try {
+      pqxx::connection& connection = impl_->connect();
+      pqxx::work work(connection);
+      work.exec_params("SELECT set_config('verdict.tenant', $1, true), set_config('verdict.actor', $2, true)",
+                       context.tenant, context.actor);
+      Tx tx(work, report.touched, context);
+      tx.set_mutation_id(report.mutation_id);
+      VERDICT_FAILPOINT("mutation.after_begin");
+      if (auto rejected = body(tx)) {
+        work.abort();
+        return fail(*rejected);
+      }
+      VERDICT_FAILPOINT("mutation.before_commit");
+      committing = true;
+      work.commit();
+      return finish(MutationReport::Kind::ok);
+    } catch (const verdict::failpoints::FailpointTriggered& e) {
+      // The transaction object's destructor rolled back: nothing of this attempt is written.
+      return fail(Error{Code::internal, "", e.what()});
+    } catch (const pqxx::in_doubt_error& e) {
+      impl_->connection.reset();
+      report.message = std::string("commit outcome unknown: ") + e.what();
+      return finish(MutationReport::Kind::unknown);
+    } catch (const pqxx::statement_completion_unknown& e) {
+      impl_->connection.reset();
+      report.message = std::string("statement outcome unknown: ") + e.what();
+      return finish(MutationReport::Kind::unknown);
+    } catch (const RetryTransaction&) {
+      // retried below
+    } catch (const pqxx::serialization_failure&) {
+      // retried below
+    } catch (const pqxx::deadlock_detected&) {
+      // retried below
+    } catch (const pqxx::broken_connection& e) {
+      impl_->connection.reset();
+      if (committing) {
+        report.message = std::string("connection lost during commit: ") + e.what();
+        return finish(MutationReport::Kind::unknown);
+      }
+      if (attempt == attempts_max) return fail(Error{Code::service_unavailable, "", std::string("database unavailable: ") + e.what()});
+    } catch (const pqxx::sql_error& e) {
+      if (auto code = code_for_sqlstate(e.sqlstate())) {
+        std::string text = e.what();
+        auto eol = text.find('\n');
+        return fail(Error{*code, "", text.substr(0, eol)});
+      }
+      return fail(Error{Code::internal, "", fmt::format("database error {}: {}", e.sqlstate(), e.what())});
+    }
+    if (attempt < attempts_max) impl_->backoff(attempt);
+  }
+  return fail(Error{Code::too_much_contention, "", fmt::format("{}: gave up after {} attempts (serialization failures or deadlocks)", operation, attempts_max)});
+}
+
+void Session::read(const RequestContext& context, const std::function<void(Tx&)>& body) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      pqxx::read_transaction work(impl_->connect());
+      work.exec_params("SELECT set_config('verdict.tenant', $1, true), set_config('verdict.actor', $2, true)",
+                       context.tenant, context.actor);
+      TouchedKeys ignored;
+      Tx tx(work, ignored, context);
+      body(tx);
+      work.commit();
+      return;
+    } catch (const pqxx::broken_connection&) {
+      impl_->connection.reset();
+      if (attempt >= 2) throw;
+    }
+  }
+}
+
+}  // namespace sut
