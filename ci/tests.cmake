@@ -28,3 +28,22 @@ foreach(file IN LISTS fixture_files)
   verdict_db_test(fixture.${stem} fixture 60
     $<TARGET_FILE:verdict> fixtures ${file} --out ${VERDICT_TEST_OUT}/fixture.${stem})
 endforeach()
+
+# GoogleTest programs: unit tests beside the code they test. Tests that need a database use the
+# shared cluster through VERDICT_SERVER_STATE too (gtest_discover_tests: one CTest test per case).
+add_subdirectory(${PROJECT_SOURCE_DIR}/harness/tests ${CMAKE_BINARY_DIR}/harness_tests)
+add_subdirectory(${PROJECT_SOURCE_DIR}/system_under_test/tests ${CMAKE_BINARY_DIR}/sut_tests)
+
+# The property suite and the stress test, as the pr profile runs them.
+verdict_db_test(property.inventory property 240
+  $<TARGET_FILE:verdict> properties --suite inventory --seed 1 --cases 100 --max-size 30 --out ${VERDICT_TEST_OUT}/property.inventory)
+verdict_db_test(stress.hot_batch concurrency 240
+  $<TARGET_FILE:verdict> stress --workload hot_batch --seed 1 --threads 8 --ops 100 --out ${VERDICT_TEST_OUT}/stress.hot_batch)
+
+# The main job itself: `verdict gate --profile smoke`, and the files it writes.
+verdict_db_test(gate.smoke gate 240
+  python3 ${PROJECT_SOURCE_DIR}/ci/check_gate_output.py $<TARGET_FILE:verdict> ${VERDICT_TEST_OUT}/gate.smoke)
+
+# docs/INVARIANTS.md and docs/ERRORS.md are generated: fail when the committed files are stale.
+add_test(NAME docs.generated_up_to_date COMMAND verdict docs --check --dir ${PROJECT_SOURCE_DIR}/docs)
+set_tests_properties(docs.generated_up_to_date PROPERTIES LABELS "pr;nightly;unit" TIMEOUT 30)

@@ -65,7 +65,7 @@ struct RunOptions {
 
 // Runs `body` inside a RunContext and turns whatever happens into a report, files and an exit code.
 int run_and_report(const std::string& command, const std::string& profile, const RunOptions& options,
-                   const std::function<void(const RunContext&, RunReport&)>& body) {
+                   const std::function<void(RunContext&, RunReport&)>& body) {
   RunReport report;
   report.run_id = new_run_id();
   report.command = command;
@@ -274,8 +274,16 @@ int cli_main(int argc, char** argv) {
     }
     if (fixtures->parsed()) {
       if (fixture_paths.empty()) fixture_paths.push_back((fs::path(root_dir()) / "fixtures").string());
-      return run_and_report("fixtures", "", run, [&](const RunContext& c, RunReport& r) {
+      return run_and_report("fixtures", "", run, [&](RunContext& c, RunReport& r) {
         r.suites.push_back(run_fixture_suite(c, fixture_paths, fixture_options));
+        if (fixture_options.keep_db && c.server().embedded()) {
+          // A kept database is only useful on a cluster that outlives this process.
+          std::string state = (fs::path(root_dir()) / "out" / ("db-state-" + r.run_id + ".json")).string();
+          fs::create_directories(fs::path(state).parent_path());
+          db::write_state_file(c.server(), state);
+          c.server().keep();
+          std::cerr << fmt::format("verdict: cluster kept for the database(s) above; stop it with: ./verdict db stop --state {}\n", state);
+        }
       });
     }
     if (properties->parsed()) {

@@ -31,8 +31,12 @@ void Clock::set(const std::string& iso) {
   tm.tm_hour = std::stoi(m[4]);
   tm.tm_min = std::stoi(m[5]);
   tm.tm_sec = std::stoi(m[6]);
+  const std::int64_t previous_s = now_s_;
   now_s_ = static_cast<std::int64_t>(timegm(&tm));
-  if (now_iso() != iso) throw std::invalid_argument("clock: not a valid instant: '" + iso + "'");
+  if (now_iso() != iso) {
+    now_s_ = previous_s;  // a refused set leaves business time where it was
+    throw std::invalid_argument("clock: not a valid instant: '" + iso + "'");
+  }
 }
 
 void Clock::advance(std::int64_t seconds) {

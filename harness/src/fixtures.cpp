@@ -98,6 +98,15 @@ json resolve(const json& value, const std::map<std::string, json>& results) {
   return value;
 }
 
+// A typo in a scenario must not silently weaken it: unknown keys are an error of the file.
+void require_known_keys(const json& object, std::initializer_list<const char*> allowed, const std::string& where) {
+  for (const auto& [key, value] : object.items()) {
+    bool known = false;
+    for (const char* a : allowed) known = known || key == a;
+    if (!known) throw FixtureError(fmt::format("{}: unknown key '{}'", where, key));
+  }
+}
+
 std::string outcome_text(const StepOutcome& o) {
   if (o.status == OutcomeStatus::ok) return "ok " + o.values_json;
   if (o.status == OutcomeStatus::unknown) return "unknown: " + o.message;
@@ -149,7 +158,11 @@ class ScenarioRun {
   }
 
   std::string replay(int step) const {
-    return fmt::format("{} fixtures {} --keep-db --stop-after {}", replay_prefix(), path_, step);
+    // Relative to where the command was run, so the line can be pasted back as it is.
+    std::error_code ec;
+    std::string shown = fs::proximate(path_, ec).string();
+    if (ec || shown.empty()) shown = path_;
+    return fmt::format("{} fixtures {} --keep-db --stop-after {}", replay_prefix(), shown, step);
   }
 
   void fail(CaseResult& result, int step, const std::string& command, const std::string& expected,
@@ -197,7 +210,9 @@ class ScenarioRun {
       }
       json step = resolve(raw, results);
       std::string step_text = raw.dump();
+      std::string where = fmt::format("step {}", index);
       if (step.contains("do")) {
+        require_known_keys(step, {"do", "with", "as", "expect", "tenant", "actor", "idempotency_key", "failpoint", "note"}, where);
         Command command;
         command.name = step["do"].get<std::string>();
         command.tenant = step.value("tenant", tenant_);
@@ -211,6 +226,8 @@ class ScenarioRun {
         failpoints::disarm_all();
         const auto& o = record.outcome;
         json expect = step.value("expect", json{{"ok", true}});
+        require_known_keys(expect, {"ok", "values", "error", "field", "unknown"}, where + " expect");
+        if (expect.contains("ok") && expect["ok"] != true) throw FixtureError(where + ": \"ok\" can only be true; expect a failure with \"error\"");
         std::string expected_text;
         bool matches;
         if (expect.contains("error")) {
@@ -243,6 +260,7 @@ class ScenarioRun {
         }
         if (step.contains("as")) results[step["as"].get<std::string>()] = json::parse(o.values_json);
       } else if (step.contains("check")) {
+        require_known_keys(step, {"check", "with", "equals", "tenant", "note"}, where);
         std::string what = step["check"].get<std::string>();
         json actual = json::parse(connection->read(what, step.value("tenant", tenant_), step.value("with", json::object()).dump()));
         if (!step.contains("equals")) throw FixtureError(fmt::format("step {}: a check needs 'equals'", index));
@@ -252,6 +270,7 @@ class ScenarioRun {
           return;
         }
       } else if (step.contains("clock")) {
+        require_known_keys(step, {"clock", "note"}, where);
         const auto& c = step["clock"];
         if (c.contains("set")) clock.set(c["set"].get<std::string>());
         else if (c.contains("advance_s")) clock.advance(c["advance_s"].get<std::int64_t>());

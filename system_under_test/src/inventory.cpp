@@ -417,4 +417,18 @@ Outcome<MovementView> movement(Session& s, const RequestContext& c, long long mo
   return *result;
 }
 
+Outcome<std::vector<StockLevel>> stock_levels(Session& s, const RequestContext& c) {
+  std::vector<StockLevel> out;
+  s.read(c, [&](Tx& tx) {
+    auto rows = tx.sql().exec_params(
+        "SELECT p.sku, b.code, l.code, o.qty::text FROM on_hand o "
+        "JOIN batches b ON b.batch_id = o.batch_id JOIN products p ON p.product_id = b.product_id "
+        "JOIN locations l ON l.location_id = o.location_id "
+        "WHERE o.tenant_id = $1 ORDER BY p.sku, b.code, l.code",
+        c.tenant);
+    for (const auto& r : rows) out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::string>()});
+  });
+  return out;
+}
+
 }  // namespace sut::inventory

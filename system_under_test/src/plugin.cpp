@@ -20,7 +20,9 @@ using json = nlohmann::json;
 
 // Decimals must arrive as strings (or whole numbers): a JSON fraction has already been through a
 // double, which is exactly what we refuse.
-struct BadArgument {
+struct BadArgument : std::exception {
+  explicit BadArgument(Error e) : error(std::move(e)) {}
+  const char* what() const noexcept override { return error.message.c_str(); }
   Error error;
 };
 
@@ -30,20 +32,20 @@ std::string text_arg(const json& args, const char* field, bool decimal = false) 
   if (v.is_string()) return v.get<std::string>();
   if (v.is_number_integer()) return std::to_string(v.get<long long>());
   if (decimal && v.is_number()) {
-    throw BadArgument{validation(field, fmt::format("{}: send decimals as strings, not JSON numbers", field))};
+    throw BadArgument(validation(field, fmt::format("{}: send decimals as strings, not JSON numbers", field)));
   }
-  throw BadArgument{validation(field, fmt::format("{}: expected a string", field))};
+  throw BadArgument(validation(field, fmt::format("{}: expected a string", field)));
 }
 
 long long id_arg(const json& args, const char* field) {
-  if (!args.contains(field)) throw BadArgument{validation(field, fmt::format("{}: is required", field))};
+  if (!args.contains(field)) throw BadArgument(validation(field, fmt::format("{}: is required", field)));
   const auto& v = args[field];
   if (v.is_number_integer()) return v.get<long long>();
   if (v.is_string()) {
     const auto& s = v.get_ref<const std::string&>();
     if (!s.empty() && s.size() <= 18 && s.find_first_not_of("0123456789") == std::string::npos) return std::stoll(s);
   }
-  throw BadArgument{validation(field, fmt::format("{}: expected a positive integer id", field))};
+  throw BadArgument(validation(field, fmt::format("{}: expected a positive integer id", field)));
 }
 
 json touched_json(const TouchedKeys& touched) {
@@ -85,7 +87,7 @@ class Connection final : public verdict::SystemConnection {
     json args;
     try {
       args = json::parse(command.args_json);
-      if (!args.is_object()) throw BadArgument{validation("with", "with: the arguments must be an object")};
+      if (!args.is_object()) throw BadArgument(validation("with", "with: the arguments must be an object"));
       return dispatch(command.name, c, args);
     } catch (const BadArgument& bad) {
       verdict::StepOutcome o;
@@ -107,6 +109,16 @@ class Connection final : public verdict::SystemConnection {
     RequestContext c{tenant, "reader", "2026-01-01T00:00:00Z", ""};
     json args = json::parse(args_json);
     auto error_json = [](const Error& e) { return json{{"error", to_string(e.code)}, {"field", e.field}}.dump(); };
+    try {
+      return read_checked(what, c, args, error_json);
+    } catch (const BadArgument& bad) {
+      return error_json(bad.error);
+    }
+  }
+
+ private:
+  std::string read_checked(const std::string& what, const RequestContext& c, const json& args,
+                           const std::function<std::string(const Error&)>& error_json) {
     if (what == "on_hand") {
       auto r = inventory::on_hand(session_, c, text_arg(args, "sku"), text_arg(args, "batch"), text_arg(args, "location"));
       return r.ok() ? json(r.value()).dump() : error_json(r.error());
@@ -122,10 +134,16 @@ class Connection final : public verdict::SystemConnection {
       const auto& m = r.value();
       return json{{"kind", m.kind}, {"qty", m.qty}, {"batch_id", m.batch_id}, {"location_id", m.location_id}}.dump();
     }
-    throw std::runtime_error("unknown read '" + what + "' (on_hand, product, movement)");
+    if (what == "stock") {
+      auto r = inventory::stock_levels(session_, c);
+      if (!r.ok()) return error_json(r.error());
+      json rows = json::array();
+      for (const auto& s : r.value()) rows.push_back({{"sku", s.sku}, {"batch", s.batch}, {"location", s.location}, {"qty", s.qty}});
+      return rows.dump();
+    }
+    throw std::runtime_error("unknown read '" + what + "' (on_hand, product, movement, stock)");
   }
 
- private:
   verdict::StepOutcome dispatch(const std::string& name, const RequestContext& c, const json& a) {
     using namespace inventory;
     if (name == "catalog.add_product") {
@@ -164,7 +182,7 @@ class Connection final : public verdict::SystemConnection {
         return json{{"movement_id", r.reversal_movement_ids.front()}, {"reversal_movement_ids", r.reversal_movement_ids}};
       });
     }
-    throw BadArgument{validation("do", fmt::format("do: unknown command '{}'", name))};
+    throw BadArgument(validation("do", fmt::format("do: unknown command '{}'", name)));
   }
 
   Session session_;

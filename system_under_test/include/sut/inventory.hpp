@@ -69,6 +69,10 @@ Outcome<ProductView> product(Session& s, const RequestContext& c, const std::str
 struct MovementView { std::string kind, qty; long long batch_id = 0, location_id = 0; };
 Outcome<MovementView> movement(Session& s, const RequestContext& c, long long movement_id);
 
+struct StockLevel { std::string sku, batch, location, qty; };
+// Every on-hand row of the tenant, ordered by sku, batch, location.
+Outcome<std::vector<StockLevel>> stock_levels(Session& s, const RequestContext& c);
+
 void declare_failpoints();
 
 }  // namespace sut::inventory

@@ -1,0 +1,318 @@
+// The inventory property suite: RapidCheck generates command sequences (receive, fulfill, transfer,
+// adjust, reverse), runs each against the system on a fresh database and against the reference model,
+// and asserts after every command that
+//   - the outcome is the one the model predicts (ok, or the same error code and field),
+//   - every on-hand level of the tenant equals the model's,
+//   - every invariant holds (scoped after every step, full every K steps and at the end).
+// Failures are shrunk to a minimal command sequence and replay from the printed seed.
+
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <rapidcheck.h>
+#include <rapidcheck/state.h>
+
+#include "inventory_model.hpp"
+#include "verdict/invariants.hpp"
+#include "verdict/steps.hpp"
+#include "verdict/suites.hpp"
+
+namespace {
+using json = nlohmann::json;
+using model::InventoryModel;
+
+const std::vector<std::string> skus = {"SKU-A", "SKU-B"};
+const std::vector<std::string> batches = {"B1", "B2"};
+const std::vector<std::string> locations = {"WH1", "WH2", "WH3"};
+constexpr const char* tenant = "acme";
+
+// The fixed unit cost of a batch: a receipt with another cost is a different (refused) request.
+std::string unit_cost_of(const std::string& batch) { return batch == "B1" ? "1.5000" : "2.0000"; }
+
+// What the last failing run saw; the last failure RapidCheck observes is the minimal one.
+struct FailureNote {
+  int step = -1;
+  std::string command_json;
+  std::string invariant_id;
+  std::string rows_json;
+  std::string expected;
+  std::string actual;
+};
+FailureNote last_failure;
+
+// The system side of one test case: a fresh database, a connection, the step engine.
+struct Sut {
+  std::unique_ptr<verdict::db::ScratchDatabase> database;
+  std::unique_ptr<verdict::SystemConnection> connection;
+  std::unique_ptr<verdict::InvariantChecker> checker;
+  std::unique_ptr<verdict::StepEngine> engine;
+  std::vector<long long> movement_ids;  // the system's id of each model movement, in order
+  int setup_steps = 0;                   // catalog set-up before the generated sequence
+  verdict::Clock clock;
+
+  verdict::StepRecord run(const std::string& name, json args) {
+    verdict::Command c;
+    c.name = name;
+    c.tenant = tenant;
+    c.actor = "property";
+    c.as_of = clock.now_iso();
+    c.args_json = args.dump();
+    clock.advance(60);
+    return engine->execute(c);
+  }
+};
+
+std::string command_text(const verdict::StepRecord& r) {
+  return json{{"do", r.command.name}, {"with", json::parse(r.command.args_json)}}.dump();
+}
+
+std::string outcome_text(const verdict::StepOutcome& o) {
+  if (o.status == verdict::OutcomeStatus::ok) return "ok";
+  if (o.status == verdict::OutcomeStatus::unknown) return "unknown";
+  return fmt::format("error {} (field {})", o.code, o.field);
+}
+
+// Compares one executed step with the model's prediction and the model's stock levels.
+void judge(Sut& sut, const verdict::StepRecord& executed, const model::Expected& expected, const InventoryModel& after) {
+  // Findings count steps of the generated sequence (1 = its first command), as the counterexample lists them.
+  verdict::StepRecord record = executed;
+  record.index -= sut.setup_steps;
+  std::string want = expected.ok ? "ok" : fmt::format("error {} (field {})", expected.code, expected.field);
+  std::string got = outcome_text(record.outcome);
+  if (want != got) {
+    last_failure = {record.index, command_text(record), "", "", want, got + " " + record.outcome.message};
+    RC_FAIL(fmt::format("step {} {}: the model expects {}, the system returned {} ({})", record.index,
+                        command_text(record), want, got, record.outcome.message));
+  }
+  if (!record.violations.empty()) {
+    const auto& v = record.violations.front();
+    last_failure = {record.index, command_text(record), v.invariant_id, v.rows_json, "every invariant holds", verdict::describe_violations(record.violations)};
+    RC_FAIL(fmt::format("step {} {}: invariant {} broken: {}", record.index, command_text(record), v.invariant_id, v.rows_json));
+  }
+  if (record.outcome.status == verdict::OutcomeStatus::ok) {
+    auto values = json::parse(record.outcome.values_json);
+    if (values.contains("reversal_movement_ids")) {
+      for (const auto& id : values["reversal_movement_ids"]) sut.movement_ids.push_back(id.get<long long>());
+    } else if (values.contains("out_movement_id")) {
+      sut.movement_ids.push_back(values["out_movement_id"].get<long long>());
+      sut.movement_ids.push_back(values["in_movement_id"].get<long long>());
+    } else if (values.contains("movement_id")) {
+      sut.movement_ids.push_back(values["movement_id"].get<long long>());
+    }
+  }
+  // Every on-hand level, not only the touched one: a write to the wrong slot shows up here.
+  std::map<model::Slot, std::string> system_levels;
+  for (const auto& row : json::parse(sut.connection->read("stock", tenant, "{}"))) {
+    auto units = model::parse_units(row["qty"].get<std::string>());
+    if (!units || *units != 0) system_levels[{row["sku"], row["batch"], row["location"]}] = row["qty"].get<std::string>();
+  }
+  std::map<model::Slot, std::string> model_levels;
+  for (const auto& [slot, units] : after.on_hand())
+    if (units != 0) model_levels[slot] = model::format_units(units);
+  if (system_levels != model_levels) {
+    auto show = [](const std::map<model::Slot, std::string>& m) {
+      std::string s;
+      for (const auto& [slot, q] : m) s += fmt::format("{}/{}/{}={} ", std::get<0>(slot), std::get<1>(slot), std::get<2>(slot), q);
+      return s;
+    };
+    last_failure = {record.index, command_text(record), "", "", show(model_levels), show(system_levels)};
+    RC_FAIL(fmt::format("step {} {}: on-hand differs from the model. model: {} system: {}", record.index,
+                        command_text(record), show(model_levels), show(system_levels)));
+  }
+}
+
+// Quantities: mostly realistic, sometimes hostile (the system must refuse exactly as the model does).
+rc::Gen<std::string> gen_qty() {
+  return rc::gen::weightedOneOf<std::string>({
+      {6, rc::gen::map(rc::gen::inRange(1, 9), [](int n) { return std::to_string(n); })},
+      {3, rc::gen::map(rc::gen::inRange(1, 60000), [](int u) { return model::format_units(u); })},
+      {1, rc::gen::element<std::string>("0", "-1", "1.00001", "NaN", "1e999", "", "9999999999999999999")},
+  });
+}
+
+rc::Gen<std::string> gen_delta() {
+  return rc::gen::weightedOneOf<std::string>({
+      {6, rc::gen::map(rc::gen::inRange(-5, 6), [](int n) { return std::to_string(n); })},
+      {2, rc::gen::map(rc::gen::inRange(-30000, 30000), [](int u) { return model::format_units(u); })},
+      {1, rc::gen::element<std::string>("0.00001", "inf", "-")},
+  });
+}
+
+using Command = rc::state::Command<InventoryModel, Sut>;
+
+struct Receive : Command {
+  std::string sku = *rc::gen::elementOf(skus);
+  std::string batch = *rc::gen::elementOf(batches);
+  std::string location = *rc::gen::elementOf(locations);
+  std::string qty = *gen_qty();
+  void apply(InventoryModel& m) const override { m.receive(sku, batch, location, qty, unit_cost_of(batch)); }
+  void run(const InventoryModel& m, Sut& sut) const override {
+    InventoryModel after = m;
+    auto expected = after.receive(sku, batch, location, qty, unit_cost_of(batch));
+    judge(sut, sut.run("inventory.receive", {{"sku", sku}, {"batch", batch}, {"location", location}, {"qty", qty}, {"unit_cost", unit_cost_of(batch)}}), expected, after);
+  }
+  void show(std::ostream& os) const override { os << fmt::format("receive {} {} {} qty={}", sku, batch, location, qty); }
+};
+
+struct Fulfill : Command {
+  std::string sku = *rc::gen::elementOf(skus);
+  std::string batch = *rc::gen::elementOf(batches);
+  std::string location = *rc::gen::elementOf(locations);
+  std::string qty = *gen_qty();
+  void apply(InventoryModel& m) const override { m.fulfill(sku, batch, location, qty); }
+  void run(const InventoryModel& m, Sut& sut) const override {
+    InventoryModel after = m;
+    auto expected = after.fulfill(sku, batch, location, qty);
+    judge(sut, sut.run("inventory.fulfill", {{"sku", sku}, {"batch", batch}, {"location", location}, {"qty", qty}}), expected, after);
+  }
+  void show(std::ostream& os) const override { os << fmt::format("fulfill {} {} {} qty={}", sku, batch, location, qty); }
+};
+
+struct Adjust : Command {
+  std::string sku = *rc::gen::elementOf(skus);
+  std::string batch = *rc::gen::elementOf(batches);
+  std::string location = *rc::gen::elementOf(locations);
+  std::string delta = *gen_delta();
+  std::string reason = *rc::gen::weightedOneOf<std::string>({{9, rc::gen::just<std::string>("cycle count")}, {1, rc::gen::just<std::string>("")}});
+  void apply(InventoryModel& m) const override { m.adjust(sku, batch, location, delta, reason); }
+  void run(const InventoryModel& m, Sut& sut) const override {
+    InventoryModel after = m;
+    auto expected = after.adjust(sku, batch, location, delta, reason);
+    judge(sut, sut.run("inventory.adjust", {{"sku", sku}, {"batch", batch}, {"location", location}, {"delta", delta}, {"reason", reason}}), expected, after);
+  }
+  void show(std::ostream& os) const override { os << fmt::format("adjust {} {} {} delta={} reason='{}'", sku, batch, location, delta, reason); }
+};
+
+struct Transfer : Command {
+  std::string sku = *rc::gen::elementOf(skus);
+  std::string batch = *rc::gen::elementOf(batches);
+  std::string from = *rc::gen::elementOf(locations);
+  std::string to = *rc::gen::elementOf(locations);
+  std::string qty = *gen_qty();
+  void apply(InventoryModel& m) const override { m.transfer(sku, batch, from, to, qty); }
+  void run(const InventoryModel& m, Sut& sut) const override {
+    InventoryModel after = m;
+    auto expected = after.transfer(sku, batch, from, to, qty);
+    judge(sut, sut.run("inventory.transfer", {{"sku", sku}, {"batch", batch}, {"from", from}, {"to", to}, {"qty", qty}}), expected, after);
+  }
+  void show(std::ostream& os) const override { os << fmt::format("transfer {} {} {}->{} qty={}", sku, batch, from, to, qty); }
+};
+
+struct Reverse : Command {
+  // An index into the model's movements, drawn when the command is generated against a model.
+  int index;
+  explicit Reverse(const InventoryModel& m)
+      : index(m.movements().empty() ? -1
+                                    : *rc::gen::weightedOneOf<int>({{9, rc::gen::inRange<int>(0, static_cast<int>(m.movements().size()))},
+                                                                    {1, rc::gen::just(-1)}})) {}
+  void checkPreconditions(const InventoryModel& m) const override {
+    // Shrinking replays commands against other states: the movement must still exist there.
+    RC_PRE(index < static_cast<int>(m.movements().size()));
+  }
+  void apply(InventoryModel& m) const override { m.reverse(index); }
+  void run(const InventoryModel& m, Sut& sut) const override {
+    InventoryModel after = m;
+    auto expected = after.reverse(index);
+    long long id = index >= 0 ? sut.movement_ids.at(index) : 999999999;
+    judge(sut, sut.run("inventory.reverse", {{"movement", id}}), expected, after);
+  }
+  void show(std::ostream& os) const override { os << fmt::format("reverse movement #{}", index); }
+};
+
+verdict::SuiteResult run_inventory(const verdict::RunContext& context, const verdict::PropertyParams& params) {
+  verdict::SuiteResult suite;
+  suite.name = "properties:inventory";
+  suite.kind = "property";
+  suite.seed = std::to_string(params.seed);
+  last_failure = {};
+  int cases_run = 0;
+  auto property = [&] {
+    ++cases_run;
+    Sut sut;
+    sut.database = context.new_database("prop");
+    sut.connection = verdict::system_under_test().connect(sut.database->app_conninfo());
+    sut.checker = std::make_unique<verdict::InvariantChecker>(sut.database->admin_conninfo());
+    sut.engine = std::make_unique<verdict::StepEngine>(*sut.connection, *sut.checker);
+    for (const auto& sku : skus) {
+      auto r = sut.run("catalog.add_product", {{"sku", sku}, {"name", "Product " + sku}});
+      RC_ASSERT(r.outcome.status == verdict::OutcomeStatus::ok);
+    }
+    for (const auto& l : locations) {
+      auto r = sut.run("inventory.add_location", {{"location", l}});
+      RC_ASSERT(r.outcome.status == verdict::OutcomeStatus::ok);
+    }
+    sut.setup_steps = sut.engine->steps_run();
+    InventoryModel initial(skus, locations);
+    rc::state::check(initial, sut, rc::state::gen::execOneOfWithArgs<Receive, Receive, Fulfill, Adjust, Transfer, Reverse>());
+    auto violations = sut.engine->check_all();
+    if (!violations.empty()) {
+      last_failure = {sut.engine->steps_run() - sut.setup_steps, "", violations.front().invariant_id, violations.front().rows_json,
+                      "every invariant holds", verdict::describe_violations(violations)};
+      RC_FAIL("invariants broken at the end of the sequence: " + verdict::describe_violations(violations));
+    }
+  };
+  // RapidCheck reads RC_PARAMS once, on first use, and prints the seed it found: make it ours.
+  setenv("RC_PARAMS", fmt::format("seed={}", params.seed).c_str(), 0);
+  rc::detail::TestParams test_params;
+  test_params.seed = params.seed;
+  test_params.maxSuccess = params.cases;
+  test_params.maxSize = params.max_size;
+  test_params.disableShrinking = false;
+  auto started = std::chrono::steady_clock::now();
+  auto result = rc::detail::checkTestable(property, rc::detail::TestMetadata{}, test_params);
+  verdict::CaseResult c;
+  c.name = "inventory matches the reference model";
+  c.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  std::string replay = fmt::format("{} properties --suite inventory --seed {} --cases {} --max-size {}",
+                                   verdict::replay_prefix(), params.seed, params.cases, params.max_size);
+  rc::detail::SuccessResult success;
+  rc::detail::FailureResult failure;
+  rc::detail::GaveUpResult gave_up;
+  rc::detail::Error error;
+  if (result.match(success)) {
+    c.status = verdict::Status::pass;
+    c.detail = fmt::format("{} cases passed", success.numSuccess);
+  } else if (result.match(failure)) {
+    c.status = verdict::Status::fail;
+    verdict::Finding f;
+    f.suite = suite.name;
+    f.case_name = c.name;
+    f.step_index = last_failure.step;
+    f.command_json = last_failure.command_json;
+    f.invariant_id = last_failure.invariant_id;
+    f.rows_json = last_failure.rows_json;
+    f.expected = last_failure.expected;
+    f.actual = last_failure.actual;
+    std::string sequence;
+    for (const auto& [type, value] : failure.counterExample) sequence += value + "\n";
+    f.message = fmt::format("after {} passing cases, a minimal counterexample:\n{}{}", failure.numSuccess, sequence, failure.description);
+    f.seed = suite.seed;
+    f.replay = replay;
+    c.finding = f;
+  } else if (result.match(gave_up)) {
+    c.status = verdict::Status::error;
+    c.detail = "RapidCheck gave up: " + gave_up.description;
+  } else {
+    result.match(error);
+    c.status = verdict::Status::error;
+    c.detail = "RapidCheck error: " + error.description;
+  }
+  suite.cases.push_back(c);
+  (void)cases_run;
+  return suite;
+}
+
+const struct Registrar {
+  Registrar() {
+    verdict::register_property_suite({"inventory",
+                                      "receive/fulfill/transfer/adjust/reverse against the reference model",
+                                      run_inventory});
+  }
+} registrar;
+
+}  // namespace

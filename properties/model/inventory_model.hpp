@@ -1,0 +1,77 @@
+#pragma once
+// The reference model of inventory: an oracle for the property suite and the stress checkers.
+// Deliberately simple — maps and vectors, integer units, no SQL — and sharing no code with the
+// system under test beyond the command and outcome vocabulary (names, error codes, fields).
+//
+// Quantities are integers of 1/10000 (scale 4), parsed and printed by the model itself, so a bug in
+// the system's decimal type cannot hide behind the same bug here.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace model {
+
+using Units = long long;  // 1 unit = 0.0001
+inline constexpr Units units_per_one = 10000;
+
+// "2.5" -> 25000; nullopt when the text is not a plain decimal with at most 4 places, or is huge.
+std::optional<Units> parse_units(const std::string& text);
+std::string format_units(Units units);  // always 4 places: "2.5000"
+
+// What the model expects a command to return.
+struct Expected {
+  bool ok = true;
+  std::string code;   // when !ok
+  std::string field;  // when !ok
+  int movements_created = 0;
+};
+
+struct Movement {
+  std::string kind;  // receive | fulfill | transfer_out | transfer_in | adjust | reversal
+  std::string sku, batch, location;
+  Units qty = 0;           // signed
+  int transfer = -1;       // index of the transfer, -1 if none
+  int reverses = -1;       // index of the reversed movement, -1 if none
+  bool reversed = false;
+};
+
+using Slot = std::tuple<std::string, std::string, std::string>;  // sku, batch, location
+
+class InventoryModel {
+ public:
+  InventoryModel(std::vector<std::string> skus, std::vector<std::string> locations);
+
+  // Each command mutates the model only when it succeeds, exactly like the system must.
+  Expected receive(const std::string& sku, const std::string& batch, const std::string& location,
+                   const std::string& qty, const std::string& unit_cost);
+  Expected fulfill(const std::string& sku, const std::string& batch, const std::string& location,
+                   const std::string& qty);
+  Expected adjust(const std::string& sku, const std::string& batch, const std::string& location,
+                  const std::string& delta, const std::string& reason);
+  Expected transfer(const std::string& sku, const std::string& batch, const std::string& from,
+                    const std::string& to, const std::string& qty);
+  // index: a movement of the model (-1: one the system has never seen → NOT_FOUND).
+  Expected reverse(int index);
+
+  const std::map<Slot, Units>& on_hand() const { return on_hand_; }
+  const std::vector<Movement>& movements() const { return movements_; }
+  bool batch_exists(const std::string& sku, const std::string& batch) const;
+  const std::vector<std::string>& skus() const { return skus_; }
+  const std::vector<std::string>& locations() const { return locations_; }
+
+ private:
+  Units level(const Slot& slot) const;
+  void record(Movement m);
+
+  std::vector<std::string> skus_;
+  std::vector<std::string> locations_;
+  std::map<std::pair<std::string, std::string>, Units> batch_costs_;
+  std::map<Slot, Units> on_hand_;  // only slots that ever moved; absent = 0
+  std::vector<Movement> movements_;
+  int transfers_ = 0;
+};
+
+}  // namespace model
