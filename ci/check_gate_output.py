@@ -62,7 +62,27 @@ def main():
         summary = f.read()
     if not summary.startswith("# Verdict") or not summary.rstrip().endswith(lines[-1]):
         fail("summary.md does not open with the verdict or end with the counts line")
-    print(f"check_gate_output: ok ({passed} passed, {failed} failed; files valid)")
+    # Determinism: the same seeds give byte-identical fixture and property sections once timings,
+    # timestamps and run ids are removed.
+    again = out.rstrip("/") + ".again"
+    r2 = subprocess.run([binary, "gate", "--profile", "smoke", "--out", again], capture_output=True, text=True)
+    if r2.returncode != 0:
+        fail(f"the second smoke gate exited {r2.returncode}")
+    with open(os.path.join(again, "verdict.json")) as f:
+        v2 = json.load(f)
+    def judged(report):
+        sections = [s for s in report["suites"] if s["kind"] in ("fixture", "property")]
+        return json.dumps(strip_timings(sections), sort_keys=True)
+    if judged(v) != judged(v2):
+        fail("two runs with the same seeds gave different fixture/property sections of verdict.json")
+    print(f"check_gate_output: ok ({passed} passed, {failed} failed; files valid; fixture and property sections identical across two runs)")
+
+def strip_timings(value):
+    if isinstance(value, dict):
+        return {k: strip_timings(v) for k, v in value.items() if k not in ("duration_ms", "started_at", "run_id")}
+    if isinstance(value, list):
+        return [strip_timings(v) for v in value]
+    return value
 
 if __name__ == "__main__":
     main()

@@ -88,6 +88,16 @@ std::string finding_text(const Finding& f) {
   return out;
 }
 
+// The suite itself could not judge: the harness said why, or no case ran (empty, or all skipped).
+bool suite_error(const SuiteResult& s) {
+  if (!s.error.empty()) return true;
+  for (const auto& c : s.cases)
+    if (c.status != Status::skipped) return false;
+  return true;
+}
+
+std::string suite_error_text(const SuiteResult& s) { return s.error.empty() ? "the suite ran no test" : s.error; }
+
 std::string case_failure_text(const CaseResult& c) {
   if (c.finding) return finding_text(*c.finding);
   return c.detail;
@@ -124,7 +134,7 @@ int RunReport::failed() const {
   int n = 0;
   for (const auto& s : suites) {
     for (const auto& c : s.cases) n += c.status == Status::fail || c.status == Status::error;
-    if (!s.error.empty() || s.cases.empty()) ++n;  // the suite itself could not judge
+    if (suite_error(s)) ++n;  // the suite itself could not judge
   }
   return n;
 }
@@ -204,12 +214,12 @@ std::string render_junit_xml(const RunReport& report) {
       cases += "    </testcase>\n";
     }
     int tests = static_cast<int>(s.cases.size());
-    if (!s.error.empty() || s.cases.empty()) {
+    if (suite_error(s)) {
       // The suite could not judge: one error case says why, so CI never shows it green.
       ++tests;
       ++errors;
       cases += fmt::format("    <testcase classname=\"{0}\" name=\"{0}\" time=\"0\">\n      <error message=\"{1}\" type=\"error\">{1}</error>\n    </testcase>\n",
-                           xml_escape(s.name), xml_escape(s.error.empty() ? "the suite ran no test" : s.error));
+                           xml_escape(s.name), xml_escape(suite_error_text(s)));
     }
     body += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3f}\">\n{}  </testsuite>\n",
                         xml_escape(s.name), tests, failures, errors, skipped, s.duration_ms / 1000.0, cases);
@@ -241,10 +251,10 @@ std::string render_summary_md(const RunReport& report) {
   }
   bool any = false;
   for (const auto& s : report.suites) {
-    if (!s.error.empty() || s.cases.empty()) {
+    if (suite_error(s)) {
       if (!any) out += "\n## Findings\n";
       any = true;
-      out += fmt::format("\n### {} — error\n\n```\n{}\n```\n", s.name, s.error.empty() ? "the suite ran no test" : s.error);
+      out += fmt::format("\n### {} — error\n\n```\n{}\n```\n", s.name, suite_error_text(s));
     }
     for (const auto& c : s.cases) {
       if (c.status != Status::fail && c.status != Status::error) continue;
@@ -267,8 +277,7 @@ std::string render_terminal(const RunReport& report) {
   for (const auto& s : report.suites) {
     out += fmt::format("{:<8} {} ({} cases, {:.1f} s){}\n", to_string(s.status()), s.name, s.cases.size(),
                        s.duration_ms / 1000.0, s.seed.empty() ? "" : " seed " + s.seed);
-    if (!s.error.empty()) out += "  error: " + s.error + "\n";
-    if (s.cases.empty() && s.error.empty()) out += "  error: the suite ran no test\n";
+    if (suite_error(s)) out += "  error: " + suite_error_text(s) + "\n";
     for (const auto& c : s.cases) {
       if (c.status == Status::pass || c.status == Status::skipped) continue;
       out += fmt::format("  {} {}\n", to_string(c.status), c.name);

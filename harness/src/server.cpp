@@ -453,6 +453,15 @@ ScratchDatabase::~ScratchDatabase() {
   }
 }
 
+void ScratchDatabase::keep() {
+  if (keep_) return;
+  // Kept databases leave the scratch namespace, so no later run takes them for a killed run's leftovers.
+  std::string kept = "verdict_kept_" + name_.substr(std::string("verdict_t_").size());
+  exec_admin(server_.conninfo("postgres", ""), fmt::format("ALTER DATABASE \"{}\" RENAME TO \"{}\"", name_, kept));
+  name_ = kept;
+  keep_ = true;
+}
+
 std::string ScratchDatabase::app_conninfo() const { return server_.conninfo(name_, app_role); }
 std::string ScratchDatabase::owner_conninfo() const { return server_.conninfo(name_, owner_role); }
 std::string ScratchDatabase::admin_conninfo() const { return server_.conninfo(name_, ""); }

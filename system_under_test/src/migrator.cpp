@@ -74,9 +74,14 @@ int migrate(const std::string& conninfo, const std::vector<Migration>& migration
       }
       continue;
     }
-    w.exec(m->sql);
-    w.exec_params("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)", version, m->name, checksum);
-    w.commit();
+    try {
+      w.exec(m->sql);
+      w.exec_params("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)", version, m->name, checksum);
+      w.commit();
+    } catch (const pqxx::sql_error& e) {
+      // The migration's transaction rolled back: none of it is applied.
+      throw MigrationError(fmt::format("migration {} ({}) failed and was rolled back: {}", version, m->name, e.what()));
+    }
     ++applied;
   }
   return applied;

@@ -29,6 +29,12 @@ std::optional<Code> code_for_sqlstate(const std::string& state) {
   return std::nullopt;
 }
 
+// The server ended our session (admin shutdown, crash, restart, failover) or the link broke: the
+// same as a broken connection, even when it arrives as an error result rather than a lost socket.
+bool connection_lost(const std::string& state) {
+  return state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" || state == "57P03";
+}
+
 std::optional<Error> validate_context(const RequestContext& c) {
   static const std::regex tenant_shape("[a-z0-9][a-z0-9_-]{0,62}");
   static const std::regex as_of_shape(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z)");
@@ -154,7 +160,20 @@ MutationReport Session::mutate(const char* operation, const RequestContext& cont
       }
       if (attempt == attempts_max) return fail(Error{Code::service_unavailable, "", std::string("database unavailable: ") + e.what()});
     } catch (const pqxx::sql_error& e) {
-      if (auto code = code_for_sqlstate(e.sqlstate())) {
+      // libpqxx 6 leaves sqlstate() empty on the typed exceptions it throws (insufficient_privilege...).
+      std::string state = e.sqlstate();
+      if (state.empty() && dynamic_cast<const pqxx::insufficient_privilege*>(&e)) state = "42501";
+      if (connection_lost(state)) {
+        impl_->connection.reset();
+        if (committing) {
+          report.message = fmt::format("connection lost during commit ({}): {}", state, e.what());
+          return finish(MutationReport::Kind::unknown);
+        }
+        if (attempt == attempts_max) return fail(Error{Code::service_unavailable, "", std::string("database unavailable: ") + e.what()});
+        impl_->backoff(attempt);
+        continue;
+      }
+      if (auto code = code_for_sqlstate(state)) {
         std::string text = e.what();
         auto eol = text.find('\n');
         return fail(Error{*code, "", text.substr(0, eol)});

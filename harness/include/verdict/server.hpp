@@ -64,7 +64,8 @@ class ScratchDatabase {
   std::string app_conninfo() const;
   std::string owner_conninfo() const;
   std::string admin_conninfo() const;
-  void keep() { keep_ = true; }
+  // Renames it to verdict_kept_… and leaves it when this object dies. REQUIRES: no connection to it yet.
+  void keep();
 
  private:
   const Server& server_;

@@ -1,0 +1,238 @@
+// The verdict writers (DESIGN §4 "Verdict files"): what CI and a reviewer read must say the same
+// thing in every format, and a run that could not judge must never read as a pass.
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "verdict/report.hpp"
+
+namespace {
+
+using json = nlohmann::json;
+using verdict::CaseResult;
+using verdict::Finding;
+using verdict::RunReport;
+using verdict::Status;
+using verdict::SuiteResult;
+using ::testing::HasSubstr;
+
+CaseResult passed_case(const std::string& name) { return {name, Status::pass, 12, std::nullopt, ""}; }
+
+CaseResult failed_case(const std::string& name, const std::string& message) {
+  Finding f;
+  f.suite = "fixtures";
+  f.case_name = name;
+  f.step_index = 3;
+  f.command_json = R"({"do":"inventory.fulfill"})";
+  f.invariant_id = "INV-STOCK-001";
+  f.rows_json = R"([{"batch_id":"1","location_id":"2"}])";
+  f.expected = "no violation";
+  f.actual = "1 row";
+  f.message = message;
+  f.replay = "./verdict fixtures fixtures/stock.json";
+  return {name, Status::fail, 34, f, ""};
+}
+
+CaseResult error_case(const std::string& name) { return {name, Status::error, 5, std::nullopt, "database unavailable"}; }
+CaseResult skipped_case(const std::string& name) { return {name, Status::skipped, 0, std::nullopt, ""}; }
+
+SuiteResult suite(const std::string& name, std::vector<CaseResult> cases) {
+  SuiteResult s;
+  s.name = name;
+  s.kind = "fixture";
+  s.cases = std::move(cases);
+  return s;
+}
+
+RunReport run(std::vector<SuiteResult> suites) {
+  RunReport r;
+  r.run_id = "20260101T000000Z-1";
+  r.command = "fixtures";
+  r.git_sha = "0123456789abcdef";
+  r.suites = std::move(suites);
+  return r;
+}
+
+std::string last_line(const std::string& text) {
+  std::string body = text;
+  if (!body.empty() && body.back() == '\n') body.pop_back();
+  auto eol = body.rfind('\n');
+  return eol == std::string::npos ? body : body.substr(eol + 1);
+}
+
+int count(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+  return n;
+}
+
+// A small well-formedness check for what the writer produces (elements, attributes, text; no
+// comments or CDATA): tags nest, every '&' starts an entity, no raw control characters. Returns ""
+// when well formed, else why not.
+std::string xml_problem(const std::string& xml) {
+  std::vector<std::string> open;
+  std::size_t i = 0;
+  if (xml.rfind("<?xml ", 0) == 0) i = xml.find("?>") + 2;
+  for (; i < xml.size(); ++i) {
+    unsigned char c = xml[i];
+    if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') return "raw control character at " + std::to_string(i);
+    if (c == '&') {
+      auto semi = xml.find(';', i);
+      std::string entity = semi == std::string::npos ? "" : xml.substr(i, semi - i + 1);
+      if (entity != "&amp;" && entity != "&lt;" && entity != "&gt;" && entity != "&quot;" && entity != "&apos;") {
+        return "bare '&' at " + std::to_string(i);
+      }
+    } else if (c == '>') {
+      return "stray '>' at " + std::to_string(i);  // the writer escapes it; a raw one means a broken tag
+    } else if (c == '<') {
+      auto end = xml.find('>', i);
+      if (end == std::string::npos) return "unterminated tag";
+      std::string tag = xml.substr(i + 1, end - i - 1);
+      if (tag.empty()) return "empty tag";
+      if (count(tag, "\"") % 2 != 0 || tag.find('<') != std::string::npos) return "broken tag <" + tag + ">";
+      if (tag.front() == '/') {
+        if (open.empty() || open.back() != tag.substr(1)) return "mismatched </" + tag.substr(1) + ">";
+        open.pop_back();
+      } else if (tag.back() != '/') {
+        open.push_back(tag.substr(0, tag.find_first_of(" \n")));
+      }
+      i = end;
+    }
+  }
+  return open.empty() ? "" : "unclosed <" + open.back() + ">";
+}
+
+TEST(Status, WorstOrdersErrorFailPassSkipped) {
+  const std::vector<Status> ascending = {Status::skipped, Status::pass, Status::fail, Status::error};
+  for (std::size_t a = 0; a < ascending.size(); ++a) {
+    for (std::size_t b = 0; b < ascending.size(); ++b) {
+      SCOPED_TRACE(std::string(verdict::to_string(ascending[a])) + " vs " + verdict::to_string(ascending[b]));
+      EXPECT_EQ(verdict::worst(ascending[a], ascending[b]), ascending[std::max(a, b)]);
+    }
+  }
+}
+
+TEST(Status, ExitCodes) {
+  EXPECT_EQ(verdict::exit_code(Status::pass), 0);
+  EXPECT_EQ(verdict::exit_code(Status::skipped), 0);
+  EXPECT_EQ(verdict::exit_code(Status::fail), 1);
+  EXPECT_EQ(verdict::exit_code(Status::error), 2);
+}
+
+TEST(Status, SuiteAndRunStatus) {
+  EXPECT_EQ(suite("s", {passed_case("a"), skipped_case("b")}).status(), Status::pass);
+  EXPECT_EQ(suite("s", {passed_case("a"), failed_case("b", "m")}).status(), Status::fail);
+  EXPECT_EQ(suite("s", {failed_case("a", "m"), error_case("b")}).status(), Status::error);
+  // A suite that ran nothing could not judge.
+  EXPECT_EQ(suite("s", {}).status(), Status::error);
+  SuiteResult broken = suite("s", {passed_case("a")});
+  broken.error = "no database";
+  EXPECT_EQ(broken.status(), Status::error);
+  EXPECT_EQ(run({}).status(), Status::error);
+  EXPECT_EQ(run({suite("a", {passed_case("x")}), suite("b", {failed_case("y", "m")})}).status(), Status::fail);
+}
+
+TEST(VerdictJson, CarriesStatusCountsAndFindings) {
+  json v = json::parse(verdict::render_verdict_json(
+      run({suite("fixtures", {passed_case("ok"), failed_case("stock", "on hand drifted"), skipped_case("later")})})));
+
+  EXPECT_EQ(v["schema_version"], verdict::verdict_schema_version);
+  EXPECT_EQ(v["status"], "fail");
+  EXPECT_EQ(v["counts"], json::parse(R"({"passed":1,"failed":1,"skipped":1})"));
+  EXPECT_EQ(v["suites"][0]["counts"], json::parse(R"({"passed":1,"failed":1,"errors":0,"skipped":1})"));
+  EXPECT_EQ(v["suites"][0]["status"], "fail");
+
+  ASSERT_EQ(v["findings"].size(), 1u);
+  const json& finding = v["findings"][0];
+  EXPECT_EQ(finding["invariant"], "INV-STOCK-001");
+  EXPECT_EQ(finding["case"], "stock");
+  EXPECT_EQ(finding["step"], 3);
+  EXPECT_EQ(finding["rows"], json::parse(R"([{"batch_id":"1","location_id":"2"}])"));  // JSON, not a string
+  EXPECT_EQ(finding["command"], json::parse(R"({"do":"inventory.fulfill"})"));
+  EXPECT_EQ(finding["replay"], "./verdict fixtures fixtures/stock.json");
+  EXPECT_EQ(finding["message"], "on hand drifted");
+  EXPECT_EQ(finding["seed"], nullptr);
+}
+
+TEST(VerdictJson, SuiteWithNoCasesMakesTheRunAnError) {
+  RunReport r = run({suite("fixtures", {passed_case("ok")}), suite("properties:inventory", {})});
+  json v = json::parse(verdict::render_verdict_json(r));
+
+  EXPECT_EQ(v["status"], "error");
+  EXPECT_EQ(v["suites"][1]["status"], "error");
+  EXPECT_EQ(v["counts"]["passed"], 1);
+  EXPECT_EQ(v["counts"]["failed"], 1);  // the empty suite counts as a failure
+  EXPECT_EQ(verdict::exit_code(r.status()), 2);
+}
+
+TEST(VerdictJson, NoSuiteAtAllIsAnError) {
+  json v = json::parse(verdict::render_verdict_json(run({})));
+  EXPECT_EQ(v["status"], "error");
+  EXPECT_EQ(v["suites"], json::array());
+}
+
+TEST(JunitXml, IsWellFormedAndEscapesWhatItQuotes) {
+  const std::string hostile = "on_hand <0 & \"qty\" 'B1'\x01 end";
+  RunReport r = run({suite("fixtures", {passed_case("ok"), failed_case("a<b", hostile), error_case("db"),
+                                        skipped_case("later")}),
+                     suite("empty", {})});
+  std::string xml = verdict::render_junit_xml(r);
+
+  EXPECT_EQ(xml_problem(xml), "") << xml;
+  EXPECT_THAT(xml, HasSubstr("message=\"on_hand &lt;0 &amp; &quot;qty&quot; &apos;B1&apos;\\x01 end\""));
+  EXPECT_THAT(xml, HasSubstr("name=\"a&lt;b\""));
+  EXPECT_EQ(xml.find('\x01'), std::string::npos);
+  // Four cases, plus one error case standing for the suite that ran nothing.
+  EXPECT_EQ(count(xml, "<testcase "), 5);
+  EXPECT_EQ(count(xml, "<failure "), 1);
+  EXPECT_EQ(count(xml, "<error "), 2);
+  EXPECT_EQ(count(xml, "<skipped/>"), 1);
+  EXPECT_THAT(xml, HasSubstr("<testsuites name=\"verdict fixtures\" tests=\"5\" failures=\"1\" errors=\"2\" skipped=\"1\""));
+  EXPECT_THAT(xml, HasSubstr("type=\"INV-STOCK-001\""));
+}
+
+TEST(JunitXml, ProblemCheckerRejectsBrokenXml) {
+  // The checker above must be able to fail, or the test using it proves nothing.
+  EXPECT_NE(xml_problem("<a>x & y</a>"), "");
+  EXPECT_NE(xml_problem("<a><b></a></b>"), "");
+  EXPECT_NE(xml_problem("<a m=\"1 < 2\"/>"), "");
+  EXPECT_NE(xml_problem(std::string("<a>\x01</a>")), "");
+  EXPECT_NE(xml_problem("<a>"), "");
+  EXPECT_EQ(xml_problem("<a m=\"&lt;\">x &amp; y<b/></a>"), "");
+}
+
+TEST(SummaryAndTerminal, EndWithTheCountsLine) {
+  RunReport r = run({suite("fixtures", {passed_case("ok"), failed_case("stock", "drift"), error_case("db")})});
+
+  std::string md = verdict::render_summary_md(r);
+  EXPECT_EQ(last_line(md), "1 passed, 2 failed");
+  EXPECT_THAT(md, HasSubstr("**Broken invariant `INV-STOCK-001`** at step 3."));
+  EXPECT_THAT(md, HasSubstr("./verdict fixtures fixtures/stock.json"));
+
+  std::string terminal = verdict::render_terminal(r);
+  EXPECT_EQ(last_line(terminal), "1 passed, 2 failed");
+  EXPECT_THAT(terminal, HasSubstr("verdict: error\n"));
+  EXPECT_THAT(terminal, HasSubstr("invariant: INV-STOCK-001"));
+}
+
+TEST(SummaryAndTerminal, SkippedCasesAreCountedLast) {
+  RunReport r = run({suite("fixtures", {passed_case("ok"), skipped_case("later")})});
+  EXPECT_EQ(last_line(verdict::render_terminal(r)), "1 passed, 0 failed, 1 skipped");
+  EXPECT_EQ(last_line(verdict::render_summary_md(r)), "1 passed, 0 failed");
+}
+
+TEST(SummaryAndTerminal, EmptySuiteIsReportedAsAnError) {
+  RunReport r = run({suite("properties:inventory", {})});
+  std::string terminal = verdict::render_terminal(r);
+  EXPECT_THAT(terminal, HasSubstr("error: the suite ran no test"));
+  EXPECT_EQ(last_line(terminal), "0 passed, 1 failed");
+  EXPECT_THAT(verdict::render_summary_md(r), HasSubstr("# Verdict: ⚠️ error"));
+}
+
+}  // namespace

@@ -1,0 +1,240 @@
+// Each inventory invariant catches the corruption it exists for, and only that one: a test builds a
+// little valid stock through the domain API, plants one bad row as the superuser (triggers and
+// foreign keys off), and asserts that exactly that invariant fires, in the full form and in the
+// scoped form of the planted keys, and that a scope of unrelated keys sees nothing.
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "support.hpp"
+#include "verdict/invariants.hpp"
+#include "verdict/server.hpp"
+
+namespace {
+
+using json = nlohmann::json;
+using Row = std::map<std::string, std::string>;  // column -> value as text (how the checker reports)
+
+// Every inventory invariant has a test below; the registry test fails when one is added without.
+const std::set<std::string> covered_invariants = {"INV-STOCK-001", "INV-STOCK-002", "INV-STOCK-003", "INV-STOCK-004",
+                                                  "INV-STOCK-005", "INV-STOCK-006", "INV-STOCK-007"};
+
+constexpr long long unrelated_id = 999999;
+
+// A movement row written behind the system's back.
+struct Planted {
+  std::string kind;
+  long long batch_id = 0;
+  long long location_id = 0;
+  std::string qty;
+  std::string reason;                // "" = NULL
+  long long transfer_id = 0;         // 0 = NULL
+  long long reverses_movement_id = 0;  // 0 = NULL
+};
+
+std::string describe(const std::vector<verdict::Violation>& found) {
+  std::string out;
+  for (const auto& v : found) out += fmt::format("\n  {}: {}", v.invariant_id, v.rows_json);
+  return found.empty() ? " none" : out;
+}
+
+// Exactly one violation, of `id`, with exactly one row carrying `expected` (a subset of its columns).
+::testing::AssertionResult only_violation(const std::vector<verdict::Violation>& found, const std::string& id,
+                                          const Row& expected) {
+  if (found.size() != 1 || found.front().invariant_id != id) {
+    return ::testing::AssertionFailure() << "expected exactly " << id << ", got:" << describe(found);
+  }
+  json rows = json::parse(found.front().rows_json);
+  if (rows.size() != 1 || found.front().row_count != 1) {
+    return ::testing::AssertionFailure() << "expected one violating row, got:" << describe(found);
+  }
+  for (const auto& [column, value] : expected) {
+    if (!rows[0].contains(column) || rows[0][column] != value) {
+      return ::testing::AssertionFailure() << "expected " << column << " = " << value << ", got:" << describe(found);
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+::testing::AssertionResult no_violation(const std::vector<verdict::Violation>& found) {
+  if (found.empty()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "expected no violation, got:" << describe(found);
+}
+
+std::string text(long long id) { return std::to_string(id); }
+
+// Valid stock of tenant acme: SKU-1, locations WH1 and WH2, batch B1 with 10 received at WH1.
+class InventoryInvariants : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    shop_.add_product();
+    wh1_ = shop_.add_location("WH1");
+    wh2_ = shop_.add_location("WH2");
+    auto receipt = shop_.receive("B1", "WH1", "10");
+    batch_ = receipt.batch_id;
+    receipt_ = receipt.movement_id;
+  }
+
+  std::vector<verdict::Violation> check_full() { return checker_.check(std::nullopt); }
+  std::vector<verdict::Violation> check_scoped(long long batch, long long location, long long movement) {
+    return checker_.check(json{{"batch", {batch}}, {"location", {location}}, {"movement", {movement}}}.dump());
+  }
+  std::vector<verdict::Violation> check_unrelated() { return check_scoped(unrelated_id, unrelated_id, unrelated_id); }
+
+  // Inserts `m` and moves on_hand by its qty, so the projection still equals the journal. As the
+  // superuser with triggers and foreign-key checks off; unique and CHECK constraints still hold.
+  long long plant(const Planted& m) {
+    pqxx::connection c(db_->admin_conninfo());
+    pqxx::work w(c);
+    w.exec("SET LOCAL session_replication_role = replica");
+    long long id = w.exec_params1(
+                        "INSERT INTO movements (tenant_id, kind, batch_id, location_id, qty, reason, transfer_id, "
+                        "reverses_movement_id, mutation_id, actor, as_of) "
+                        "VALUES ('acme', $1, $2, $3, $4::numeric, NULLIF($5, ''), NULLIF($6::bigint, 0), "
+                        "NULLIF($7::bigint, 0), 'planted', 'planter', '2026-01-01T00:00:00Z') RETURNING movement_id",
+                        m.kind, m.batch_id, m.location_id, m.qty, m.reason, m.transfer_id, m.reverses_movement_id)[0]
+                        .as<long long>();
+    // Update first: an upsert would check the CHECK constraint against the bare delta.
+    auto updated = w.exec_params("UPDATE on_hand SET qty = qty + $3::numeric WHERE batch_id = $1 AND location_id = $2",
+                                 m.batch_id, m.location_id, m.qty);
+    if (updated.affected_rows() == 0) {
+      w.exec_params("INSERT INTO on_hand (tenant_id, batch_id, location_id, qty) VALUES ('acme', $1, $2, $3::numeric)",
+                    m.batch_id, m.location_id, m.qty);
+    }
+    w.commit();
+    return id;
+  }
+  void admin_sql(const std::string& sql) { verdict::db::exec_admin(db_->admin_conninfo(), sql); }
+
+  std::unique_ptr<verdict::db::ScratchDatabase> db_ = sut_test::scratch_database();
+  sut_test::Shop shop_{db_->app_conninfo()};
+  verdict::InvariantChecker checker_{db_->admin_conninfo()};
+  long long wh1_ = 0, wh2_ = 0, batch_ = 0, receipt_ = 0;
+};
+
+TEST_F(InventoryInvariants, CleanStateHasNoViolation) {
+  auto fulfilment = shop_.fulfill("B1", "WH1", "2");
+  shop_.adjust("B1", "WH1", "-1");
+  auto transfer = shop_.transfer("B1", "WH1", "WH2", "3");
+  auto transfer_reversal = shop_.reverse(transfer.in_movement_id);
+  auto fulfilment_reversal = shop_.reverse(fulfilment.movement_id);
+
+  EXPECT_TRUE(no_violation(check_full()));
+  EXPECT_TRUE(no_violation(check_scoped(batch_, wh1_, fulfilment_reversal.reversal_movement_ids.front())));
+  EXPECT_TRUE(no_violation(check_scoped(batch_, wh2_, transfer_reversal.reversal_movement_ids.back())));
+}
+
+TEST_F(InventoryInvariants, Stock001ProjectionDriftsFromTheJournal) {
+  // No movement: the projection alone is changed.
+  admin_sql(fmt::format("UPDATE on_hand SET qty = 7 WHERE batch_id = {} AND location_id = {}", batch_, wh1_));
+
+  const Row row{{"batch_id", text(batch_)}, {"location_id", text(wh1_)}, {"on_hand_qty", "7.0000"}, {"journal_qty", "10.0000"}};
+  EXPECT_TRUE(only_violation(check_full(), "INV-STOCK-001", row));
+  EXPECT_TRUE(only_violation(check_scoped(batch_, wh1_, unrelated_id), "INV-STOCK-001", row));
+  EXPECT_TRUE(no_violation(check_unrelated()));
+}
+
+TEST_F(InventoryInvariants, Stock002OnHandGoesNegative) {
+  admin_sql("ALTER TABLE on_hand DROP CONSTRAINT on_hand_never_negative");
+  long long oversell = plant({"adjust", batch_, wh1_, "-15", "oversold"});  // journal and projection agree: -5
+
+  const Row row{{"batch_id", text(batch_)}, {"location_id", text(wh1_)}, {"on_hand_qty", "-5.0000"}};
+  EXPECT_TRUE(only_violation(check_full(), "INV-STOCK-002", row));
+  EXPECT_TRUE(only_violation(check_scoped(batch_, wh1_, oversell), "INV-STOCK-002", row));
+  EXPECT_TRUE(no_violation(check_unrelated()));
+}
+
+TEST_F(InventoryInvariants, Stock003ReversalDoesNotNegateItsOriginal) {
+  long long reversal = plant({"reversal", batch_, wh1_, "-4", "", 0, receipt_});  // the receipt was 10
+
+  const Row row{{"movement_id", text(reversal)}, {"original_movement_id", text(receipt_)}, {"qty", "-4.0000"},
+                {"original_qty", "10.0000"}};
+  EXPECT_TRUE(only_violation(check_full(), "INV-STOCK-003", row));
+  EXPECT_TRUE(only_violation(check_scoped(batch_, wh1_, reversal), "INV-STOCK-003", row));
+  EXPECT_TRUE(no_violation(check_unrelated()));
+}
+
+TEST_F(InventoryInvariants, Stock004MovementReversedTwice) {
+  admin_sql("ALTER TABLE movements DROP CONSTRAINT movements_reversed_once");
+  shop_.receive("B1", "WH1", "10");  // so that the second reversal leaves on-hand at zero, not below
+  long long first = shop_.reverse(receipt_).reversal_movement_ids.front();
+  long long second = plant({"reversal", batch_, wh1_, "-10", "", 0, receipt_});
+
+  const Row row{{"movement_id", text(receipt_)}, {"reversal_count", "2"},
+                {"reversal_movement_ids", fmt::format("{},{}", first, second)}};
+  EXPECT_TRUE(only_violation(check_full(), "INV-STOCK-004", row));
+  EXPECT_TRUE(only_violation(check_scoped(batch_, wh1_, second), "INV-STOCK-004", row));
+  EXPECT_TRUE(no_violation(check_unrelated()));
+}
+
+TEST_F(InventoryInvariants, Stock005TransferWithOneLeg) {
+  long long out_leg = plant({"transfer_out", batch_, wh1_, "-3", "", 424242});
+
+  const Row row{{"transfer_id", "424242"}, {"legs", "1"}, {"movement_ids", text(out_leg)}, {"net_qty", "-3.0000"}};
+  EXPECT_TRUE(only_violation(check_full(), "INV-STOCK-005", row));
+  EXPECT_TRUE(only_violation(check_scoped(batch_, wh1_, out_leg), "INV-STOCK-005", row));
+  EXPECT_TRUE(no_violation(check_unrelated()));
+}
+
+TEST_F(InventoryInvariants, Stock006MovementAtAnUnknownLocation) {
+  constexpr long long nowhere = 777777;
+  long long stray = plant({"receive", batch_, nowhere, "5", ""});  // on_hand gets the matching slot
+
+  const Row row{{"movement_id", text(stray)}, {"location_id", text(nowhere)}, {"unknown_location", "t"},
+                {"unknown_batch", "f"}, {"unknown_product", "f"}};
+  EXPECT_TRUE(only_violation(check_full(), "INV-STOCK-006", row));
+  EXPECT_TRUE(only_violation(check_scoped(batch_, nowhere, stray), "INV-STOCK-006", row));
+  EXPECT_TRUE(no_violation(check_unrelated()));
+}
+
+TEST_F(InventoryInvariants, Stock007ReceiptWithTheWrongSign) {
+  long long negative_receipt = plant({"receive", batch_, wh1_, "-2", ""});  // on-hand 8, as the journal says
+
+  const Row row{{"movement_id", text(negative_receipt)}, {"kind", "receive"}, {"qty", "-2.0000"}};
+  EXPECT_TRUE(only_violation(check_full(), "INV-STOCK-007", row));
+  EXPECT_TRUE(only_violation(check_scoped(batch_, wh1_, negative_receipt), "INV-STOCK-007", row));
+  EXPECT_TRUE(no_violation(check_unrelated()));
+}
+
+TEST_F(InventoryInvariants, Stock007AdjustmentWithoutAReason) {
+  long long silent = plant({"adjust", batch_, wh1_, "1", ""});
+
+  const Row row{{"movement_id", text(silent)}, {"kind", "adjust"}, {"qty", "1.0000"}};
+  EXPECT_TRUE(only_violation(check_full(), "INV-STOCK-007", row));
+  EXPECT_TRUE(only_violation(check_scoped(batch_, wh1_, silent), "INV-STOCK-007", row));
+  EXPECT_TRUE(no_violation(check_unrelated()));
+}
+
+TEST(InvariantRegistry, EveryInvariantIsCompleteAndTested) {
+  const auto& all = verdict::invariants();
+  std::set<std::string> ids;
+  int inventory = 0;
+  for (const auto& inv : all) {
+    SCOPED_TRACE(inv.id);
+    EXPECT_TRUE(ids.insert(inv.id).second) << "duplicate id";
+    EXPECT_FALSE(inv.module.empty());
+    EXPECT_FALSE(inv.purpose.empty());
+    EXPECT_FALSE(inv.sql.empty());
+    EXPECT_FALSE(inv.remediation.empty());
+    EXPECT_TRUE(inv.severity == "critical" || inv.severity == "major" || inv.severity == "minor") << inv.severity;
+    // The scoped form needs the parameter: an invariant that ignores $1 can never be scoped.
+    EXPECT_NE(inv.sql.find("$1"), std::string::npos);
+    if (inv.module == "inventory") {
+      ++inventory;
+      EXPECT_TRUE(covered_invariants.count(inv.id)) << "no test plants a violation of " << inv.id;
+    }
+  }
+  EXPECT_GE(inventory, 6);
+  for (const auto& id : covered_invariants) EXPECT_TRUE(ids.count(id)) << id << " is tested but not registered";
+}
+
+}  // namespace
