@@ -47,3 +47,11 @@ verdict_db_test(gate.smoke gate 240
 # docs/INVARIANTS.md and docs/ERRORS.md are generated: fail when the committed files are stale.
 add_test(NAME docs.generated_up_to_date COMMAND verdict docs --check --dir ${PROJECT_SOURCE_DIR}/docs)
 set_tests_properties(docs.generated_up_to_date PROPERTIES LABELS "pr;nightly;unit" TIMEOUT 30)
+
+# The embedded cluster's lifecycle: removed on SIGTERM/SIGINT; a SIGKILLed run's cluster is removed
+# by the next run. Uses clusters of its own (not the fixture's).
+add_test(NAME harness.cluster_cleanup
+  COMMAND python3 ${PROJECT_SOURCE_DIR}/ci/check_cluster_cleanup.py $<TARGET_FILE:verdict>
+          ${PROJECT_SOURCE_DIR}/fixtures/inventory/receive_fulfill_reverse_adjust.json)
+set_tests_properties(harness.cluster_cleanup PROPERTIES LABELS "pr;nightly;harness" TIMEOUT 240
+  ENVIRONMENT "VERDICT_ROOT=${PROJECT_SOURCE_DIR}")

@@ -22,20 +22,11 @@
 #include "verdict/suites.hpp"
 #include "verdict/system.hpp"
 
-#ifndef VERDICT_SOURCE_DIR
-#define VERDICT_SOURCE_DIR "."
-#endif
-
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace verdict {
 namespace {
-
-std::string root_dir() {
-  if (const char* r = std::getenv("VERDICT_ROOT"); r && *r) return r;
-  return VERDICT_SOURCE_DIR;
-}
 
 std::string git_sha() {
   if (const char* sha = std::getenv("GITHUB_SHA"); sha && *sha) return sha;

@@ -116,7 +116,7 @@ std::string outcome_text(const StepOutcome& o) {
 class ScenarioRun {
  public:
   ScenarioRun(const RunContext& context, const std::string& path, const FixtureOptions& options)
-      : context_(context), path_(path), options_(options) {}
+      : context_(context), path_(path), shown_(display_path(path)), options_(options) {}
 
   CaseResult run() {
     CaseResult result;
@@ -127,13 +127,13 @@ class ScenarioRun {
       execute_steps(result);
     } catch (const FixtureError& e) {
       result.status = Status::error;
-      result.detail = fmt::format("{}: {}", path_, e.what());
+      result.detail = fmt::format("{}: {}", shown_, e.what());
     } catch (const std::exception& e) {
       result.status = Status::error;
-      result.detail = fmt::format("{}: harness error: {}", path_, e.what());
+      result.detail = fmt::format("{}: harness error: {}", shown_, e.what());
     }
     failpoints::disarm_all();
-    if (result.name.empty()) result.name = path_;
+    if (result.name.empty()) result.name = shown_;
     result.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::steady_clock::now() - start).count();
     return result;
@@ -158,11 +158,7 @@ class ScenarioRun {
   }
 
   std::string replay(int step) const {
-    // Relative to where the command was run, so the line can be pasted back as it is.
-    std::error_code ec;
-    std::string shown = fs::proximate(path_, ec).string();
-    if (ec || shown.empty()) shown = path_;
-    return fmt::format("{} fixtures {} --keep-db --stop-after {}", replay_prefix(), shown, step);
+    return fmt::format("{} fixtures {} --keep-db --stop-after {}", replay_prefix(), shown_, step);
   }
 
   void fail(CaseResult& result, int step, const std::string& command, const std::string& expected,
@@ -183,7 +179,7 @@ class ScenarioRun {
   void fail_invariants(CaseResult& result, int step, const std::string& command,
                        const std::vector<Violation>& violations) {
     fail(result, step, command, "every invariant holds", describe_violations(violations),
-         fmt::format("invariant {} broken after step {} of {}", violations.front().invariant_id, step, path_));
+         fmt::format("invariant {} broken after step {} of {}", violations.front().invariant_id, step, shown_));
     result.finding->invariant_id = violations.front().invariant_id;
     result.finding->rows_json = violations.front().rows_json;
   }
@@ -250,7 +246,7 @@ class ScenarioRun {
         }
         if (!matches) {
           fail(result, index, step_text, expected_text, outcome_text(o),
-               fmt::format("step {} ({}) of {}: expected {}, got {}", index, command.name, path_, expected_text,
+               fmt::format("step {} ({}) of {}: expected {}, got {}", index, command.name, shown_, expected_text,
                            outcome_text(o)));
           return;
         }
@@ -266,7 +262,7 @@ class ScenarioRun {
         if (!step.contains("equals")) throw FixtureError(fmt::format("step {}: a check needs 'equals'", index));
         if (!same_value(step["equals"], actual)) {
           fail(result, index, step_text, step["equals"].dump(), actual.dump(),
-               fmt::format("step {} of {}: check {} expected {}, got {}", index, path_, what, step["equals"].dump(), actual.dump()));
+               fmt::format("step {} of {}: check {} expected {}, got {}", index, shown_, what, step["equals"].dump(), actual.dump()));
           return;
         }
       } else if (step.contains("clock")) {
@@ -283,7 +279,7 @@ class ScenarioRun {
         std::string now = db::table_fingerprints(database->admin_conninfo(), system.tables);
         if (now != snapshots[name]) {
           fail(result, index, step_text, snapshots[name], now,
-               fmt::format("step {} of {}: tables changed since snapshot '{}'", index, path_, name));
+               fmt::format("step {} of {}: tables changed since snapshot '{}'", index, shown_, name));
           return;
         }
       } else {
@@ -296,6 +292,7 @@ class ScenarioRun {
 
   const RunContext& context_;
   std::string path_;
+  std::string shown_;  // path_ as a person types it from the repository root
   FixtureOptions options_;
   json doc_;
   std::string name_;

@@ -5,12 +5,17 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 
 #include <fmt/format.h>
 
 #include "verdict/log.hpp"
+
+#ifndef VERDICT_SOURCE_DIR
+#define VERDICT_SOURCE_DIR "."
+#endif
 
 namespace fs = std::filesystem;
 
@@ -53,5 +58,20 @@ std::string prepare_out_dir(const std::string& requested, const std::string& out
 }
 
 std::string replay_prefix() { return "./verdict"; }
+
+std::string root_dir() {
+  if (const char* r = std::getenv("VERDICT_ROOT"); r && *r) return r;
+  return VERDICT_SOURCE_DIR;
+}
+
+std::string display_path(const std::string& path) {
+  std::error_code ec;
+  auto absolute = fs::absolute(path, ec);
+  auto root = fs::absolute(root_dir(), ec);
+  if (ec) return path;
+  auto relative = absolute.lexically_normal().lexically_relative(root.lexically_normal());
+  if (relative.empty() || *relative.begin() == "..") return absolute.lexically_normal().string();
+  return relative.string();
+}
 
 }  // namespace verdict

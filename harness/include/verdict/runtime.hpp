@@ -31,7 +31,10 @@ class RunContext {
 std::string new_run_id();
 std::string prepare_out_dir(const std::string& requested, const std::string& out_root, const std::string& run_id);
 
-// The command line that reproduces a run: "./verdict " + args, for findings.
+// The command line that reproduces a run: "./verdict " + args, for findings. Replay commands are
+// run from the repository root, so paths in them are shown relative to it.
 std::string replay_prefix();
+std::string root_dir();  // $VERDICT_ROOT (set by ./verdict), else the source tree this was built from
+std::string display_path(const std::string& path);
 
 }  // namespace verdict
