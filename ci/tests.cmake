@@ -55,3 +55,8 @@ add_test(NAME harness.cluster_cleanup
           ${PROJECT_SOURCE_DIR}/fixtures/inventory/receive_fulfill_reverse_adjust.json)
 set_tests_properties(harness.cluster_cleanup PROPERTIES LABELS "pr;nightly;harness" TIMEOUT 240
   ENVIRONMENT "VERDICT_ROOT=${PROJECT_SOURCE_DIR}")
+
+# DATABASE_URL: the same runs against a server the harness did not start.
+verdict_db_test(harness.external_database_url harness 120
+  python3 ${PROJECT_SOURCE_DIR}/ci/check_external_server.py $<TARGET_FILE:verdict>
+          ${PROJECT_SOURCE_DIR}/fixtures/inventory/transfer_and_reversal.json)
