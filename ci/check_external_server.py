@@ -5,7 +5,9 @@ afterwards the server holds no database of this run (only verdict_tpl_* template
 Usage: check_external_server.py VERDICT_BINARY FIXTURE_FILE (needs VERDICT_SERVER_STATE)"""
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 import sys
 
 def fail(msg):
@@ -25,8 +27,14 @@ def main():
         conninfo = json.load(f)["conninfo"]
     env = {k: v for k, v in os.environ.items() if k != "VERDICT_SERVER_STATE"}
     env["DATABASE_URL"] = conninfo
-    out = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"verdict-external-{os.getpid()}")
-    proc = subprocess.Popen([binary, "fixtures", fixture, "--out", out], env=env,
+    work = tempfile.mkdtemp(prefix="verdict-external-")
+    out = os.path.join(work, "out")
+    # A copy with a name of its own: its databases are named after it, so this check can tell them
+    # from those of tests running at the same time on the same server.
+    label = f"ext_{os.getpid()}"
+    scenario = os.path.join(work, f"{label}.json")
+    shutil.copy(fixture, scenario)
+    proc = subprocess.Popen([binary, "fixtures", scenario, "--out", out], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     stdout, stderr = proc.communicate(timeout=120)
     print(stdout, end="")
@@ -35,11 +43,11 @@ def main():
     with open(os.path.join(out, "verdict.json")) as f:
         if json.load(f)["status"] != "pass":
             fail("verdict.json does not say pass")
-    left = [d for d in databases(conninfo)
-            if d.startswith(f"verdict_t_{proc.pid}_") or d.startswith(f"verdict_build_{proc.pid}")]
+    left = [d for d in databases(conninfo) if d.startswith("verdict_t_") and d.endswith(f"_{label}")]
     if left:
         fail(f"the run left its databases on the server: {left}")
-    print("check_external_server: ok: a fixture passed on DATABASE_URL and left no build database")
+    shutil.rmtree(work, ignore_errors=True)
+    print("check_external_server: ok: a fixture passed on DATABASE_URL and left none of its databases")
     print("1 passed, 0 failed")
 
 if __name__ == "__main__":

@@ -231,8 +231,7 @@ verdict::SuiteResult run_inventory(const verdict::RunContext& context, const ver
   suite.seed = std::to_string(params.seed);
   last_failure = {};
   int cases_run = 0;
-  auto property = [&] {
-    ++cases_run;
+  auto run_case = [&] {
     Sut sut;
     sut.database = context.new_database("prop");
     sut.connection = verdict::system_under_test().connect(sut.database->app_conninfo());
@@ -240,11 +239,11 @@ verdict::SuiteResult run_inventory(const verdict::RunContext& context, const ver
     sut.engine = std::make_unique<verdict::StepEngine>(*sut.connection, *sut.checker);
     for (const auto& sku : skus) {
       auto r = sut.run("catalog.add_product", {{"sku", sku}, {"name", "Product " + sku}});
-      RC_ASSERT(r.outcome.status == verdict::OutcomeStatus::ok);
+      if (r.outcome.status != verdict::OutcomeStatus::ok) throw std::runtime_error("set-up add_product failed: " + r.outcome.message);
     }
     for (const auto& l : locations) {
       auto r = sut.run("inventory.add_location", {{"location", l}});
-      RC_ASSERT(r.outcome.status == verdict::OutcomeStatus::ok);
+      if (r.outcome.status != verdict::OutcomeStatus::ok) throw std::runtime_error("set-up add_location failed: " + r.outcome.message);
     }
     sut.setup_steps = sut.engine->steps_run();
     InventoryModel initial(skus, locations);
@@ -254,6 +253,18 @@ verdict::SuiteResult run_inventory(const verdict::RunContext& context, const ver
       last_failure = {sut.engine->steps_run() - sut.setup_steps, "", violations.front().invariant_id, violations.front().rows_json,
                       "every invariant holds", verdict::describe_violations(violations)};
       RC_FAIL("invariants broken at the end of the sequence: " + verdict::describe_violations(violations));
+    }
+  };
+  // A failure of the harness or the database (not of the system's behaviour) must read as `error`,
+  // not be shrunk as a counterexample: it is caught here and reported after the run.
+  std::string harness_error;
+  auto property = [&] {
+    if (!harness_error.empty()) return;
+    ++cases_run;
+    try {
+      run_case();
+    } catch (const std::exception& e) {
+      harness_error = e.what();
     }
   };
   // RapidCheck reads RC_PARAMS once, on first use, and prints the seed it found: make it ours.
@@ -274,7 +285,11 @@ verdict::SuiteResult run_inventory(const verdict::RunContext& context, const ver
   rc::detail::FailureResult failure;
   rc::detail::GaveUpResult gave_up;
   rc::detail::Error error;
-  if (result.match(success)) {
+  if (!harness_error.empty()) {
+    c.status = verdict::Status::error;
+    c.detail = "the harness could not judge: " + harness_error;
+    suite.error = c.detail + " (replay: " + replay + ")";
+  } else if (result.match(success)) {
     c.status = verdict::Status::pass;
     c.detail = fmt::format("{} cases passed", success.numSuccess);
   } else if (result.match(failure)) {

@@ -77,10 +77,16 @@ int run_and_report(const std::string& command, const std::string& profile, const
   }
   report.duration_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
-  write_report_files(report, out_dir);
-  std::cout << fmt::format("verdict files: {}/verdict.json, junit.xml, summary.md\n", out_dir);
+  int code = exit_code(report.status());
+  try {
+    write_report_files(report, out_dir);
+    std::cout << fmt::format("verdict files: {}/verdict.json, junit.xml, summary.md\n", out_dir);
+  } catch (const std::exception& e) {
+    std::cout << "verdict: error: the verdict files could not be written: " << e.what() << "\n";
+    code = exit_code(Status::error);
+  }
   std::cout << render_terminal(report) << std::flush;
-  return exit_code(report.status());
+  return code;
 }
 
 void announce_seed(const std::string& what, std::uint64_t seed, const std::string& replay) {

@@ -148,6 +148,8 @@ class ScenarioRun {
     } catch (const json::parse_error& e) {
       throw FixtureError(std::string("not valid JSON: ") + e.what());
     }
+    if (!doc_.is_object()) throw FixtureError("a scenario is a JSON object");
+    require_known_keys(doc_, {"name", "description", "group", "tenant", "actor", "steps"}, "header");
     for (const char* key : {"name", "description", "group", "steps"}) {
       if (!doc_.contains(key)) throw FixtureError(std::string("missing header field '") + key + "'");
     }
@@ -272,8 +274,10 @@ class ScenarioRun {
         else if (c.contains("advance_s")) clock.advance(c["advance_s"].get<std::int64_t>());
         else throw FixtureError(fmt::format("step {}: clock needs 'set' or 'advance_s'", index));
       } else if (step.contains("snapshot")) {
+        require_known_keys(step, {"snapshot", "note"}, where);
         snapshots[step["snapshot"].get<std::string>()] = db::table_fingerprints(database->admin_conninfo(), system.tables);
       } else if (step.contains("unchanged_since")) {
+        require_known_keys(step, {"unchanged_since", "note"}, where);
         std::string name = step["unchanged_since"].get<std::string>();
         if (!snapshots.count(name)) throw FixtureError(fmt::format("step {}: no snapshot named '{}'", index, name));
         std::string now = db::table_fingerprints(database->admin_conninfo(), system.tables);

@@ -53,7 +53,28 @@ json finding_json(const Finding& f) {
               {"replay", f.replay}};
 }
 
-std::string xml_escape(const std::string& in) {
+// Replaces every byte that is not part of well-formed UTF-8 with U+FFFD (XML must be valid UTF-8).
+std::string valid_utf8(const std::string& in) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < in.size()) {
+    unsigned char c = static_cast<unsigned char>(in[i]);
+    std::size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    bool ok = length > 0 && i + length <= in.size();
+    for (std::size_t k = 1; ok && k < length; ++k) ok = (static_cast<unsigned char>(in[i + k]) >> 6) == 0x2;
+    if (ok) {
+      out.append(in, i, length);
+      i += length;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
+std::string xml_escape(const std::string& raw) {
+  std::string in = valid_utf8(raw);
   std::string out;
   out.reserve(in.size());
   for (unsigned char c : in) {
@@ -185,7 +206,8 @@ std::string render_verdict_json(const RunReport& report) {
            {"seeds", seeds},
            {"findings", findings},
            {"suites", suites}};
-  return out.dump(2) + "\n";
+  // Text from a system or a scenario may hold invalid UTF-8: replace it, never lose the verdict.
+  return out.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 std::string render_junit_xml(const RunReport& report) {

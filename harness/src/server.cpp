@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -49,6 +50,15 @@ std::string temp_root() {
   if (running_as_root()) return "/tmp";
   if (const char* dir = std::getenv("TMPDIR")) return dir;
   return "/tmp";
+}
+
+// Where a cluster's files live. A throwaway cluster goes to memory (/dev/shm) when there is one:
+// cloning a database there takes ~10 ms instead of 100-350 ms on this machine's disk, and every
+// test and property case clones one. A durable cluster stays on disk.
+std::string data_root(const ServerOptions& options) {
+  if (std::getenv("VERDICT_TMPDIR")) return temp_root();
+  if (!options.durable && fs::is_directory("/dev/shm") && access("/dev/shm", W_OK | X_OK) == 0) return "/dev/shm";
+  return temp_root();
 }
 
 std::string registry_dir() {
@@ -144,6 +154,35 @@ void install_signal_cleanup() {
   });
 }
 
+// This process's token: it names our databases (verdict_t_<token>_…, verdict_build_<token>), and on a
+// shared server a session advisory lock on (lease_class, token) says the run is alive. Random, so
+// runs on different hosts (or with equal pids in containers) never collide.
+constexpr int lease_class = 7331003;
+std::uint32_t run_token() {
+  static const std::uint32_t token = [] {
+    std::random_device device;
+    return static_cast<std::uint32_t>(device() % 2147483646u) + 1;
+  }();
+  return token;
+}
+
+// Takes this process's lease on `server` once; held until the process ends. Every process that
+// creates databases there holds one, whatever kind of server it reached them through: another
+// run's clean-up must never take a live run's databases for leftovers.
+void hold_lease(const Server& server) {
+  static std::mutex mutex;
+  static std::map<std::string, std::unique_ptr<pqxx::connection>> holders;  // GUARDED_BY(mutex)
+  std::string admin = server.conninfo("postgres", "");
+  std::lock_guard lock(mutex);
+  if (holders.count(admin)) return;
+  auto holder = std::make_unique<pqxx::connection>(admin);
+  {
+    pqxx::nontransaction tx(*holder);
+    tx.exec_params("SELECT pg_advisory_lock($1, $2)", lease_class, static_cast<long long>(run_token()));
+  }
+  holders[admin] = std::move(holder);
+}
+
 class EmbeddedServer final : public Server {
  public:
   EmbeddedServer(ClusterPaths paths, bool owned) : paths_(std::move(paths)), owned_(owned) {}
@@ -197,12 +236,15 @@ class ExternalServer final : public Server {
   std::string conninfo(const std::string& dbname, const std::string& role) const override {
     std::string out;
     for (const auto& [k, v] : params_) {
-      if (k == "options" && !role.empty()) continue;
-      out += fmt::format("{}={} ", k, quote_conninfo_value(v));
+      if (k != "options") out += fmt::format("{}={} ", k, quote_conninfo_value(v));
     }
     out += "dbname=" + quote_conninfo_value(dbname);
-    // On a server we do not own we cannot log in as our roles; we become them after login.
-    if (!role.empty()) out += " options=" + quote_conninfo_value("-c role=" + role);
+    // On a server we do not own we cannot log in as our roles; we become them after login, keeping
+    // whatever options the URL carries. (A weaker wall than a login role: the session could RESET
+    // ROLE. Our code never does; the embedded cluster logs in as the role itself.)
+    std::string options = params_.count("options") ? params_.at("options") : "";
+    if (!role.empty()) options += (options.empty() ? "" : " ") + std::string("-c role=") + role;
+    if (!options.empty()) out += " options=" + quote_conninfo_value(options);
     return out;
   }
   std::string describe() const override {
@@ -223,6 +265,8 @@ std::string env_or_empty(const char* name) {
 }
 
 std::atomic<int> scratch_sequence{0};
+
+
 
 }  // namespace
 
@@ -266,7 +310,7 @@ std::unique_ptr<Server> start_embedded(const ServerOptions& options) {
         "PostgreSQL 15 is not installed ({}/initdb missing): run ./ci/setup as root, or "
         "apt-get install postgresql-15", pg_bin_dir));
   }
-  std::string pattern = temp_root() + "/verdict-pg-XXXXXX";
+  std::string pattern = data_root(options) + "/verdict-pg-XXXXXX";
   if (mkdtemp(pattern.data()) == nullptr) {
     throw std::runtime_error(fmt::format("mkdtemp {}: {}", pattern, strerror(errno)));
   }
@@ -360,6 +404,7 @@ bool stop_state_file(const std::string& state_path) {
 
 std::unique_ptr<Server> external_server(const std::string& database_url) {
   auto server = std::make_unique<ExternalServer>(database_url);
+  hold_lease(*server);
   prepare_server(*server);
   return server;
 }
@@ -391,20 +436,25 @@ void prepare_server(const Server& server) {
   if (!server.embedded()) {
     // The administrator must be able to become our roles (options=-c role=...).
     tx.exec(fmt::format("GRANT {0}, {1} TO CURRENT_USER", owner_role, app_role));
-    // Drop our scratch databases whose creating process (on this host) is gone.
+    // Drop our scratch databases whose run is gone: nobody holds its lease any more.
     auto rows = tx.exec(fmt::format(
         "SELECT datname FROM pg_database WHERE datname LIKE '{}t\\_%' OR datname LIKE '{}build\\_%'",
         database_prefix, database_prefix));
     for (const auto& row : rows) {
       std::string name = row[0].as<std::string>();
       auto first = name.find('_', std::string(database_prefix).size());
-      long pid = std::atol(name.c_str() + first + 1);
-      if (!process_alive(pid)) tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(name) + " WITH (FORCE)");
+      long long token = std::atoll(name.c_str() + first + 1);
+      if (token <= 0) continue;
+      if (tx.exec_params1("SELECT pg_try_advisory_lock($1, $2)", lease_class, token)[0].as<bool>()) {
+        tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(name) + " WITH (FORCE)");
+        tx.exec_params("SELECT pg_advisory_unlock($1, $2)", lease_class, token);
+      }
     }
   }
 }
 
 std::string ensure_template(const Server& server) {
+  hold_lease(server);
   const auto& system = system_under_test();
   std::string name = fmt::format("{}tpl_{}", database_prefix, system.schema_fingerprint().substr(0, 16));
   pqxx::connection admin(server.conninfo("postgres", ""));
@@ -421,7 +471,7 @@ std::string ensure_template(const Server& server) {
   } unlock{tx};
   if (!tx.exec_params("SELECT 1 FROM pg_database WHERE datname = $1", name).empty()) return name;
   // Built under a temporary name and renamed when complete: a half-built template is never used.
-  std::string building = fmt::format("{}build_{}", database_prefix, getpid());
+  std::string building = fmt::format("{}build_{}", database_prefix, run_token());
   tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(building) + " WITH (FORCE)");
   tx.exec(fmt::format("CREATE DATABASE {} OWNER {} TEMPLATE template0", tx.quote_name(building), owner_role));
   system.migrate(server.conninfo(building, owner_role));
@@ -434,12 +484,13 @@ std::string ensure_template(const Server& server) {
 ScratchDatabase::ScratchDatabase(const Server& server, const std::string& template_name,
                                  const std::string& label)
     : server_(server) {
+  hold_lease(server_);
   std::string clean;
   for (char c : label) {
     if (clean.size() >= 24) break;
     clean += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '_';
   }
-  name_ = fmt::format("{}t_{}_{}_{}", database_prefix, getpid(), scratch_sequence++, clean);
+  name_ = fmt::format("{}t_{}_{}_{}", database_prefix, run_token(), scratch_sequence++, clean);
   exec_admin(server_.conninfo("postgres", ""),
              fmt::format("CREATE DATABASE \"{}\" TEMPLATE \"{}\" OWNER {}", name_, template_name, owner_role));
 }

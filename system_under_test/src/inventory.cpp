@@ -91,6 +91,9 @@ std::vector<Slot> lock_slots(Tx& tx, std::vector<std::pair<long long, long long>
   }
   std::vector<Slot> slots;
   for (const auto& [b, l] : keys) {
+    // Every slot a mutation locks is in the scope of the invariants run after it.
+    tx.touch("batch", b);
+    tx.touch("location", l);
     // One row per statement, in order: the lock order is the loop order.
     auto r = tx.sql().exec_params1(
         "SELECT qty::text, version FROM on_hand WHERE batch_id = $1 AND location_id = $2 FOR UPDATE", b, l);
@@ -152,6 +155,7 @@ Reported<Moved> simple_movement(Session& s, const RequestContext& c, const char*
                                 const std::string& reason) {
   Moved out;
   auto report = s.mutate(operation, c, [&](Tx& tx) -> std::optional<Error> {
+    out = {};  // a retried attempt starts from nothing: no ids of a rolled-back attempt survive
     if (auto e = check_text(sku, "sku", code_length_max)) return e;
     if (auto e = check_text(batch, "batch", code_length_max)) return e;
     if (auto e = check_text(location, "location", code_length_max)) return e;
@@ -201,6 +205,7 @@ void declare_failpoints() {
 Reported<ProductAdded> add_product(Session& s, const RequestContext& c, const AddProduct& cmd) {
   ProductAdded out;
   auto report = s.mutate("catalog.add_product", c, [&](Tx& tx) -> std::optional<Error> {
+    out = {};  // a retried attempt starts from nothing: no ids of a rolled-back attempt survive
     if (auto e = check_text(cmd.sku, "sku", code_length_max)) return e;
     if (auto e = check_text(cmd.name, "name", name_length_max)) return e;
     auto r = tx.sql().exec_params(
@@ -218,6 +223,7 @@ Reported<ProductAdded> add_product(Session& s, const RequestContext& c, const Ad
 Reported<LocationAdded> add_location(Session& s, const RequestContext& c, const AddLocation& cmd) {
   LocationAdded out;
   auto report = s.mutate("inventory.add_location", c, [&](Tx& tx) -> std::optional<Error> {
+    out = {};  // a retried attempt starts from nothing: no ids of a rolled-back attempt survive
     if (auto e = check_text(cmd.location, "location", code_length_max)) return e;
     auto r = tx.sql().exec_params(
         "INSERT INTO locations (tenant_id, code, created_at) VALUES ($1, $2, $3::timestamptz) "
@@ -234,6 +240,7 @@ Reported<LocationAdded> add_location(Session& s, const RequestContext& c, const 
 Reported<Moved> receive(Session& s, const RequestContext& c, const Receive& cmd) {
   Moved out;
   auto report = s.mutate("inventory.receive", c, [&](Tx& tx) -> std::optional<Error> {
+    out = {};  // a retried attempt starts from nothing: no ids of a rolled-back attempt survive
     if (auto e = check_text(cmd.sku, "sku", code_length_max)) return e;
     if (auto e = check_text(cmd.batch, "batch", code_length_max)) return e;
     if (auto e = check_text(cmd.location, "location", code_length_max)) return e;
@@ -256,11 +263,15 @@ Reported<Moved> receive(Session& s, const RequestContext& c, const Receive& cmd)
     long long b = 0;
     if (existing.empty()) {
       if (!unit_cost) return validation("unit_cost", fmt::format("unit_cost: required for the first receipt of batch '{}'", cmd.batch));
-      auto r = tx.sql().exec_params1(
+      // Two first receipts of one batch may race: the loser waits for the winner's commit, inserts
+      // nothing, and then reads the winner's row (a new statement sees it in read committed).
+      auto r = tx.sql().exec_params(
           "INSERT INTO batches (tenant_id, product_id, code, unit_cost, created_at) "
-          "VALUES ($1, $2, $3, $4::numeric, $5::timestamptz) RETURNING batch_id",
+          "VALUES ($1, $2, $3, $4::numeric, $5::timestamptz) "
+          "ON CONFLICT (tenant_id, product_id, code) DO NOTHING RETURNING batch_id",
           c.tenant, product.value(), cmd.batch, unit_cost->to_string(), c.as_of);
-      b = r[0].as<long long>();
+      if (r.empty()) throw RetryTransaction("batch created concurrently");
+      b = r[0][0].as<long long>();
       VERDICT_FAILPOINT("inventory.after_batch_create");
     } else {
       b = existing[0][0].as<long long>();
@@ -296,6 +307,7 @@ Reported<Moved> adjust(Session& s, const RequestContext& c, const Adjust& cmd) {
 Reported<Transferred> transfer(Session& s, const RequestContext& c, const Transfer& cmd) {
   Transferred out;
   auto report = s.mutate("inventory.transfer", c, [&](Tx& tx) -> std::optional<Error> {
+    out = {};  // a retried attempt starts from nothing: no ids of a rolled-back attempt survive
     if (auto e = check_text(cmd.sku, "sku", code_length_max)) return e;
     if (auto e = check_text(cmd.batch, "batch", code_length_max)) return e;
     if (auto e = check_text(cmd.from, "from", code_length_max)) return e;
@@ -333,6 +345,7 @@ Reported<Transferred> transfer(Session& s, const RequestContext& c, const Transf
 Reported<Reversed> reverse(Session& s, const RequestContext& c, const Reverse& cmd) {
   Reversed out;
   auto report = s.mutate("inventory.reverse", c, [&](Tx& tx) -> std::optional<Error> {
+    out = {};  // a retried attempt starts from nothing: no ids of a rolled-back attempt survive
     if (cmd.movement_id <= 0) return validation("movement", "movement: must be a positive movement id");
     auto original = tx.sql().exec_params(
         "SELECT kind, transfer_id FROM movements WHERE tenant_id = $1 AND movement_id = $2", c.tenant, cmd.movement_id);

@@ -137,6 +137,39 @@ WHERE ((m.kind IN ('receive', 'transfer_in') AND m.qty <= 0)
 ORDER BY m.movement_id)", in_scope("movement", "m.movement_id"), in_scope("batch", "m.batch_id")),
       "major",
       "A command wrote a quantity with the wrong sign. Fix the command; correct the stock with a reversal."});
+  register_invariant({
+      "INV-STOCK-008", "inventory",
+      "A transfer is reversed as a pair or not at all: either none or both of its legs have a reversal.",
+      fmt::format(R"(SELECT min(t.tenant_id) AS tenant_id, t.transfer_id, min(t.batch_id) AS batch_id,
+       count(r.movement_id) AS reversed_legs,
+       string_agg(t.movement_id::text, ',' ORDER BY t.movement_id) AS movement_ids,
+       string_agg(r.movement_id::text, ',' ORDER BY r.movement_id) AS reversal_movement_ids
+FROM movements t
+LEFT JOIN movements r ON r.reverses_movement_id = t.movement_id
+WHERE t.transfer_id IS NOT NULL
+GROUP BY t.transfer_id
+HAVING count(r.movement_id) NOT IN (0, count(*))
+   AND (bool_or({}) OR bool_or({}) OR bool_or({}))
+ORDER BY 2)", in_scope("movement", "t.movement_id"), in_scope("movement", "r.movement_id"), in_scope("batch", "t.batch_id")),
+      "critical",
+      "Half a transfer was undone: stock sits in one location twice or in none. Reverse the other leg "
+      "(or post an adjustment with a reason) and fix the reversal path to take both legs in one transaction."});
+
+  register_invariant({
+      "INV-STOCK-009", "inventory",
+      "Stock never went below zero in the past: replaying each slot's journal in movement order, the "
+      "running balance stays at or above zero before the slot's latest movement (the current balance is "
+      "INV-STOCK-002's; ids are taken under the slot's row lock, so id order is commit order).",
+      fmt::format(R"(SELECT tenant_id, movement_id, batch_id, location_id, qty, running_qty
+FROM (SELECT tenant_id, movement_id, batch_id, location_id, qty,
+             sum(qty) OVER (PARTITION BY batch_id, location_id ORDER BY movement_id) AS running_qty,
+             max(movement_id) OVER (PARTITION BY batch_id, location_id) AS latest_movement_id
+      FROM movements WHERE {}) replay
+WHERE running_qty < 0 AND movement_id < latest_movement_id
+ORDER BY movement_id)", in_scope("batch", "batch_id")),
+      "critical",
+      "Something was sold or moved before it was there, even if later receipts hid it. Look for a "
+      "mutation that checked stock without holding the on_hand row lock, or a movement inserted out of order."});
 }
 
 }  // namespace sut::inventory

@@ -30,7 +30,8 @@ std::string text_arg(const json& args, const char* field, bool decimal = false) 
   if (!args.contains(field) || args[field].is_null()) return "";
   const auto& v = args[field];
   if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_integer()) return std::to_string(v.get<long long>());
+  // Whole numbers keep their digits as written (dump, not a cast: 2^64-1 must not wrap to -1).
+  if (v.is_number_integer()) return v.dump();
   if (decimal && v.is_number()) {
     throw BadArgument(validation(field, fmt::format("{}: send decimals as strings, not JSON numbers", field)));
   }

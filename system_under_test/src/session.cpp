@@ -42,6 +42,9 @@ std::optional<Error> validate_context(const RequestContext& c) {
     return validation("tenant", "tenant: must be 1-63 characters of a-z, 0-9, '_' or '-', starting with a letter or digit");
   }
   if (c.actor.empty() || c.actor.size() > 128) return Error{Code::unauthenticated, "actor", "actor: every command runs as a named actor (1-128 characters)"};
+  for (unsigned char ch : c.actor) {
+    if (ch < 0x20 || ch == 0x7f) return validation("actor", "actor: control characters are not allowed");
+  }
   if (!std::regex_match(c.as_of, as_of_shape)) return validation("as_of", "as_of: expected YYYY-MM-DDTHH:MM:SSZ");
   return std::nullopt;
 }
@@ -86,39 +89,54 @@ MutationReport Session::mutate(const char* operation, const RequestContext& cont
   auto started = std::chrono::steady_clock::now();
   MutationReport report;
   report.mutation_id = new_mutation_id();
+  // Writes the one log line and returns the report. Never throws: it runs after a commit, and
+  // nothing may turn a committed mutation into anything but `ok`.
   auto finish = [&](MutationReport::Kind kind) {
     report.kind = kind;
-    nlohmann::json refs = nlohmann::json::object();
-    for (const auto& [k, ids] : report.touched) refs[k] = ids;
-    nlohmann::json line{
-        {"event", "mutation"},
-        {"mutation_id", report.mutation_id},
-        {"correlation_id", context.correlation_id},
-        {"tenant", context.tenant},
-        {"actor", context.actor},
-        {"operation", operation},
-        {"as_of", context.as_of},
-        {"entities", refs},
-        {"outcome", kind == MutationReport::Kind::ok ? "ok" : kind == MutationReport::Kind::error ? "error" : "unknown"},
-        {"code", kind == MutationReport::Kind::error ? nlohmann::json(to_string(report.error.code)) : nlohmann::json(nullptr)},
-        {"attempts", report.attempts},
-        {"duration_us", std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count()}};
-    std::lock_guard lock(sink_mutex);
-    if (log_sink) log_sink(line.dump());
+    try {
+      nlohmann::json refs = nlohmann::json::object();
+      for (const auto& [k, ids] : report.touched) refs[k] = ids;
+      nlohmann::json line{
+          {"event", "mutation"},
+          {"mutation_id", report.mutation_id},
+          {"correlation_id", context.correlation_id},
+          {"tenant", context.tenant},
+          {"actor", context.actor},
+          {"operation", operation},
+          {"as_of", context.as_of},
+          {"entities", refs},
+          {"outcome", kind == MutationReport::Kind::ok ? "ok" : kind == MutationReport::Kind::error ? "error" : "unknown"},
+          {"code", kind == MutationReport::Kind::error ? nlohmann::json(to_string(report.error.code)) : nlohmann::json(nullptr)},
+          {"attempts", report.attempts},
+          {"duration_us", std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count()}};
+      std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      std::lock_guard lock(sink_mutex);
+      if (log_sink) log_sink(text);
+    } catch (...) {
+      // A log line that cannot be written is not a reason to misreport the mutation.
+    }
     return report;
   };
+  // The keys stay: the invariants are checked over what the attempt touched, even when it rolled back.
   auto fail = [&](Error e) {
-    report.touched.clear();  // rolled back: nothing was touched
     report.error = std::move(e);
     return finish(MutationReport::Kind::error);
+  };
+  auto unknown = [&](std::string message) {
+    impl_->connection.reset();
+    report.message = std::move(message);
+    return finish(MutationReport::Kind::unknown);
   };
 
   if (auto invalid = validate_context(context)) return fail(*invalid);
 
+  std::string last_retry_reason;
   for (int attempt = 1; attempt <= attempts_max; ++attempt) {
     report.attempts = attempt;
     report.touched.clear();
     bool committing = false;
+    bool committed = false;
+    std::string retry_reason;
     try {
       pqxx::connection& connection = impl_->connect();
       pqxx::work work(connection);
@@ -134,55 +152,50 @@ MutationReport Session::mutate(const char* operation, const RequestContext& cont
       VERDICT_FAILPOINT("mutation.before_commit");
       committing = true;
       work.commit();
-      return finish(MutationReport::Kind::ok);
+      committed = true;
     } catch (const verdict::failpoints::FailpointTriggered& e) {
       // The transaction object's destructor rolled back: nothing of this attempt is written.
       return fail(Error{Code::internal, "", e.what()});
     } catch (const pqxx::in_doubt_error& e) {
-      impl_->connection.reset();
-      report.message = std::string("commit outcome unknown: ") + e.what();
-      return finish(MutationReport::Kind::unknown);
+      return unknown(std::string("commit outcome unknown: ") + e.what());
     } catch (const pqxx::statement_completion_unknown& e) {
-      impl_->connection.reset();
-      report.message = std::string("statement outcome unknown: ") + e.what();
-      return finish(MutationReport::Kind::unknown);
-    } catch (const RetryTransaction&) {
-      // retried below
-    } catch (const pqxx::serialization_failure&) {
-      // retried below
-    } catch (const pqxx::deadlock_detected&) {
-      // retried below
+      return unknown(std::string("statement outcome unknown: ") + e.what());
+    } catch (const RetryTransaction& e) {
+      retry_reason = e.what();
+    } catch (const pqxx::transaction_rollback& e) {
+      // 40001, 40P01 and the bare 40000: the server rolled the transaction back, COMMIT included.
+      retry_reason = e.what();
     } catch (const pqxx::broken_connection& e) {
+      if (committing) return unknown(std::string("connection lost during commit: ") + e.what());
       impl_->connection.reset();
-      if (committing) {
-        report.message = std::string("connection lost during commit: ") + e.what();
-        return finish(MutationReport::Kind::unknown);
-      }
       if (attempt == attempts_max) return fail(Error{Code::service_unavailable, "", std::string("database unavailable: ") + e.what()});
+      retry_reason = e.what();
     } catch (const pqxx::sql_error& e) {
       // libpqxx 6 leaves sqlstate() empty on the typed exceptions it throws (insufficient_privilege...).
       std::string state = e.sqlstate();
       if (state.empty() && dynamic_cast<const pqxx::insufficient_privilege*>(&e)) state = "42501";
       if (connection_lost(state)) {
+        if (committing) return unknown(fmt::format("connection lost during commit ({}): {}", state, e.what()));
         impl_->connection.reset();
-        if (committing) {
-          report.message = fmt::format("connection lost during commit ({}): {}", state, e.what());
-          return finish(MutationReport::Kind::unknown);
-        }
         if (attempt == attempts_max) return fail(Error{Code::service_unavailable, "", std::string("database unavailable: ") + e.what()});
-        impl_->backoff(attempt);
-        continue;
-      }
-      if (auto code = code_for_sqlstate(state)) {
+        retry_reason = e.what();
+      } else if (auto code = code_for_sqlstate(state)) {
         std::string text = e.what();
-        auto eol = text.find('\n');
-        return fail(Error{*code, "", text.substr(0, eol)});
+        return fail(Error{*code, "", text.substr(0, text.find('\n'))});
+      } else {
+        return fail(Error{Code::internal, "", fmt::format("database error {}: {}", state, e.what())});
       }
-      return fail(Error{Code::internal, "", fmt::format("database error {}: {}", e.sqlstate(), e.what())});
+    } catch (const std::exception& e) {
+      // A bug below us (a conversion, a broken assumption). Once COMMIT was sent its fate is unknown.
+      if (committing) return unknown(std::string("unexpected failure during commit: ") + e.what());
+      return fail(Error{Code::internal, "", std::string("unexpected failure: ") + e.what()});
     }
+    if (committed) return finish(MutationReport::Kind::ok);
+    last_retry_reason = retry_reason;
     if (attempt < attempts_max) impl_->backoff(attempt);
   }
-  return fail(Error{Code::too_much_contention, "", fmt::format("{}: gave up after {} attempts (serialization failures or deadlocks)", operation, attempts_max)});
+  return fail(Error{Code::too_much_contention, "", fmt::format("{}: gave up after {} attempts; the last was rolled back by: {}", operation, attempts_max,
+                                                          last_retry_reason.substr(0, last_retry_reason.find('\n')))});
 }
 
 void Session::read(const RequestContext& context, const std::function<void(Tx&)>& body) {

@@ -26,7 +26,8 @@ using Row = std::map<std::string, std::string>;  // column -> value as text (how
 
 // Every inventory invariant has a test below; the registry test fails when one is added without.
 const std::set<std::string> covered_invariants = {"INV-STOCK-001", "INV-STOCK-002", "INV-STOCK-003", "INV-STOCK-004",
-                                                  "INV-STOCK-005", "INV-STOCK-006", "INV-STOCK-007"};
+                                                  "INV-STOCK-005", "INV-STOCK-006", "INV-STOCK-007", "INV-STOCK-008",
+                                                  "INV-STOCK-009"};
 
 constexpr long long unrelated_id = 999999;
 
@@ -211,6 +212,30 @@ TEST_F(InventoryInvariants, Stock007AdjustmentWithoutAReason) {
   const Row row{{"movement_id", text(silent)}, {"kind", "adjust"}, {"qty", "1.0000"}};
   EXPECT_TRUE(only_violation(check_full(), "INV-STOCK-007", row));
   EXPECT_TRUE(only_violation(check_scoped(batch_, wh1_, silent), "INV-STOCK-007", row));
+  EXPECT_TRUE(no_violation(check_unrelated()));
+}
+
+TEST_F(InventoryInvariants, Stock008TransferReversedByOneLegOnly) {
+  auto transfer = shop_.transfer("B1", "WH1", "WH2", "3");
+  // The out leg's reversal alone: it negates its leg exactly, so only the pairing rule is broken.
+  long long half = plant({"reversal", batch_, wh1_, "3", "", 0, transfer.out_movement_id});
+
+  const Row row{{"transfer_id", text(transfer.transfer_id)}, {"reversed_legs", "1"},
+                {"movement_ids", fmt::format("{},{}", transfer.out_movement_id, transfer.in_movement_id)},
+                {"reversal_movement_ids", text(half)}};
+  EXPECT_TRUE(only_violation(check_full(), "INV-STOCK-008", row));
+  EXPECT_TRUE(only_violation(check_scoped(batch_, wh1_, half), "INV-STOCK-008", row));
+  EXPECT_TRUE(no_violation(check_unrelated()));
+}
+
+TEST_F(InventoryInvariants, Stock009StockWentNegativeAndWasHiddenByALaterReceipt) {
+  admin_sql("ALTER TABLE on_hand DROP CONSTRAINT on_hand_never_negative");  // the plant passes through -5
+  long long oversell = plant({"fulfill", batch_, wh1_, "-15", ""});          // 10 - 15 = -5
+  plant({"receive", batch_, wh1_, "10", ""});                                 // back to 5: today looks fine
+
+  const Row row{{"movement_id", text(oversell)}, {"running_qty", "-5.0000"}, {"batch_id", text(batch_)}};
+  EXPECT_TRUE(only_violation(check_full(), "INV-STOCK-009", row));
+  EXPECT_TRUE(only_violation(check_scoped(batch_, wh1_, oversell), "INV-STOCK-009", row));
   EXPECT_TRUE(no_violation(check_unrelated()));
 }
 

@@ -2,7 +2,6 @@
 // database whose history this build cannot vouch for, and applies a broken migration not at all.
 // Scratch databases are clones of the already-migrated template, so these tests create empty ones.
 
-#include <unistd.h>
 
 #include <string>
 #include <vector>
@@ -22,36 +21,20 @@ namespace {
 using ::testing::HasSubstr;
 using json = nlohmann::json;
 
-// An empty database owned by the owner role, dropped at the end of the test. Named with the
-// harness's prefix and our pid, so a killed run's leftovers are recognised and dropped.
+// An empty database (cloned from template0, not from the migrated template) owned by the owner
+// role: a scratch database of the harness, so it is named, dropped and cleaned up like the others.
 class EmptyDatabase {
  public:
-  EmptyDatabase() : name_(fmt::format("{}t_{}_mig_{}", verdict::db::database_prefix, getpid(), sequence_++)) {
-    verdict::db::exec_admin(admin(), fmt::format("CREATE DATABASE \"{}\" OWNER {} TEMPLATE template0", name_,
-                                                 verdict::db::owner_role));
-  }
-  ~EmptyDatabase() {
-    try {
-      verdict::db::exec_admin(admin(), fmt::format("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", name_));
-    } catch (...) {
-      // Left for the next run's clean-up.
-    }
-  }
-  EmptyDatabase(const EmptyDatabase&) = delete;
-  EmptyDatabase& operator=(const EmptyDatabase&) = delete;
+  EmptyDatabase() : db_(sut_test::run_context().server(), "template0", "mig") {}
 
-  std::string owner_conninfo() const { return server().conninfo(name_, verdict::db::owner_role); }
-  std::string admin_conninfo() const { return server().conninfo(name_, ""); }
+  std::string owner_conninfo() const { return db_.owner_conninfo(); }
+  std::string admin_conninfo() const { return db_.admin_conninfo(); }
 
   json rows(const std::string& sql) const { return json::parse(verdict::db::query_rows_json(admin_conninfo(), sql)); }
   json applied() const { return rows("SELECT version, name, checksum FROM schema_migrations ORDER BY version"); }
 
  private:
-  static const verdict::db::Server& server() { return sut_test::run_context().server(); }
-  static std::string admin() { return server().conninfo("postgres", ""); }
-
-  static inline int sequence_ = 0;
-  std::string name_;
+  verdict::db::ScratchDatabase db_;
 };
 
 std::string md5_of(const std::string& conninfo, const std::string& text) {
