@@ -17,17 +17,17 @@
 //      or unknown outcomes are defects);
 //   6. every invariant holds in full.
 
+#include <fmt/format.h>
+
 #include <atomic>
 #include <chrono>
 #include <latch>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <thread>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "verdict/invariants.hpp"
 #include "verdict/steps.hpp"
@@ -94,10 +94,15 @@ verdict::SuiteResult run_hot_batch(const verdict::RunContext& context, const ver
   const auto& system = verdict::system_under_test();
   {
     auto setup = system.connect(database->app_conninfo());
-    for (const auto& [name, args] : std::vector<std::pair<std::string, json>>{
-             {"catalog.add_product", {{"sku", "HOT"}, {"name", "Hot item"}}},
-             {"inventory.add_location", {{"location", "WH1"}}},
-             {"inventory.receive", {{"sku", "HOT"}, {"batch", "B1"}, {"location", "WH1"}, {"qty", std::to_string(initial_stock)}, {"unit_cost", "1"}}}}) {
+    for (const auto& [name, args] :
+         std::vector<std::pair<std::string, json>>{{"catalog.add_product", {{"sku", "HOT"}, {"name", "Hot item"}}},
+                                                   {"inventory.add_location", {{"location", "WH1"}}},
+                                                   {"inventory.receive",
+                                                    {{"sku", "HOT"},
+                                                     {"batch", "B1"},
+                                                     {"location", "WH1"},
+                                                     {"qty", std::to_string(initial_stock)},
+                                                     {"unit_cost", "1"}}}}) {
       auto o = setup->execute(command(name, args));
       if (o.status != verdict::OutcomeStatus::ok) {
         suite.error = fmt::format("set-up step {} failed: {} {}", name, o.code, o.message);
@@ -135,7 +140,8 @@ verdict::SuiteResult run_hot_batch(const verdict::RunContext& context, const ver
           auto o = connections[t]->execute(command(receiver ? "inventory.receive" : "inventory.fulfill", args));
           e.status = o.status;
           e.code = o.code;
-          if (o.status == verdict::OutcomeStatus::ok) e.movement_id = json::parse(o.values_json).value("movement_id", 0LL);
+          if (o.status == verdict::OutcomeStatus::ok)
+            e.movement_id = json::parse(o.values_json).value("movement_id", 0LL);
         } catch (const std::exception& ex) {
           // The system must answer with an outcome; an exception is recorded as a defect (law 5).
           e.status = verdict::OutcomeStatus::error;
@@ -154,18 +160,21 @@ verdict::SuiteResult run_hot_batch(const verdict::RunContext& context, const ver
   }
 
   int fulfil_ok = 0, fulfil_refused = 0, unknown = 0;
-  std::map<std::string, int> other_errors;  // code -> count
+  std::map<std::string, int> other_errors;                        // code -> count
   std::map<long long, std::pair<std::string, int>> acknowledged;  // movement id -> (kind, qty)
   std::vector<long long> acknowledged_twice;
   for (const auto& e : history) {
     if (e.status == verdict::OutcomeStatus::unknown) ++unknown;
     if (e.status == verdict::OutcomeStatus::error) {
-      if (e.kind == "fulfill" && e.code == "INSUFFICIENT_STOCK") ++fulfil_refused;
-      else ++other_errors[e.code];
+      if (e.kind == "fulfill" && e.code == "INSUFFICIENT_STOCK")
+        ++fulfil_refused;
+      else
+        ++other_errors[e.code];
     }
     if (e.status != verdict::OutcomeStatus::ok) continue;
     if (e.kind == "fulfill") ++fulfil_ok;
-    if (!acknowledged.emplace(e.movement_id, std::make_pair(e.kind, e.qty)).second) acknowledged_twice.push_back(e.movement_id);
+    if (!acknowledged.emplace(e.movement_id, std::make_pair(e.kind, e.qty)).second)
+      acknowledged_twice.push_back(e.movement_id);
   }
 
   std::string admin = database->admin_conninfo();
@@ -181,31 +190,36 @@ verdict::SuiteResult run_hot_batch(const verdict::RunContext& context, const ver
 
   // Laws 2 and 3: the acknowledged movements and the journal's movements are the same set.
   std::map<long long, std::pair<std::string, int>> journal;
-  for (const auto& row : json::parse(verdict::db::query_rows_json(admin, "SELECT movement_id, kind, abs(qty)::int AS qty FROM movements"))) {
-    journal[std::stoll(row["movement_id"].get<std::string>())] = {row["kind"].get<std::string>(), std::stoi(row["qty"].get<std::string>())};
+  for (const auto& row : json::parse(
+           verdict::db::query_rows_json(admin, "SELECT movement_id, kind, abs(qty)::int AS qty FROM movements"))) {
+    journal[std::stoll(row["movement_id"].get<std::string>())] = {row["kind"].get<std::string>(),
+                                                                  std::stoi(row["qty"].get<std::string>())};
   }
   std::vector<long long> lost, phantom;
   for (const auto& [id, entry] : acknowledged)
     if (!journal.count(id) || journal[id] != entry) lost.push_back(id);
   for (const auto& [id, entry] : journal)
     if (!acknowledged.count(id) && id != setup_movement_id) phantom.push_back(id);
-  suite.cases.push_back(law("every acknowledged movement is in the journal, once", lost.empty() && acknowledged_twice.empty(),
-                            fmt::format("{} acknowledged; missing or different: {}; acknowledged to two clients: {}", acknowledged.size(),
-                                        json(lost).dump(), json(acknowledged_twice).dump()),
+  suite.cases.push_back(law("every acknowledged movement is in the journal, once",
+                            lost.empty() && acknowledged_twice.empty(),
+                            fmt::format("{} acknowledged; missing or different: {}; acknowledged to two clients: {}",
+                                        acknowledged.size(), json(lost).dump(), json(acknowledged_twice).dump()),
                             params, json(lost).dump()));
   suite.cases.push_back(law("no movement in the journal that no client was told about",
                             static_cast<int>(phantom.size()) <= unknown,
-                            fmt::format("{} journal movements, {} unacknowledged: {} ({} outcomes unknown)", journal.size(), phantom.size(),
-                                        json(phantom).dump(), unknown),
+                            fmt::format("{} journal movements, {} unacknowledged: {} ({} outcomes unknown)",
+                                        journal.size(), phantom.size(), json(phantom).dump(), unknown),
                             params, json(phantom).dump()));
-  suite.cases.push_back(law("contention was real: fulfils both succeeded and were refused", fulfil_ok > 0 && fulfil_refused > 0,
-                            fmt::format("{} fulfils succeeded, {} refused with INSUFFICIENT_STOCK", fulfil_ok, fulfil_refused), params));
-  suite.cases.push_back(law("no operation failed otherwise", other_errors.empty() && unknown == 0,
-                            fmt::format("other errors by code: {}; unknown outcomes: {}", json(other_errors).dump(), unknown), params));
+  suite.cases.push_back(
+      law("contention was real: fulfils both succeeded and were refused", fulfil_ok > 0 && fulfil_refused > 0,
+          fmt::format("{} fulfils succeeded, {} refused with INSUFFICIENT_STOCK", fulfil_ok, fulfil_refused), params));
+  suite.cases.push_back(
+      law("no operation failed otherwise", other_errors.empty() && unknown == 0,
+          fmt::format("other errors by code: {}; unknown outcomes: {}", json(other_errors).dump(), unknown), params));
   verdict::InvariantChecker checker(admin);
   auto violations = checker.check(std::nullopt);
-  auto invariants_case = law("every invariant holds", violations.empty(), verdict::describe_violations(violations), params,
-                             violations.empty() ? "" : violations.front().rows_json);
+  auto invariants_case = law("every invariant holds", violations.empty(), verdict::describe_violations(violations),
+                             params, violations.empty() ? "" : violations.front().rows_json);
   if (!violations.empty()) invariants_case.finding->invariant_id = violations.front().invariant_id;
   suite.cases.push_back(invariants_case);
   return suite;
@@ -213,7 +227,8 @@ verdict::SuiteResult run_hot_batch(const verdict::RunContext& context, const ver
 
 const struct Registrar {
   Registrar() {
-    verdict::register_stress_workload({"hot_batch", "many clients fulfil from and receive into one batch at once", run_hot_batch});
+    verdict::register_stress_workload(
+        {"hot_batch", "many clients fulfil from and receive into one batch at once", run_hot_batch});
   }
 } registrar;
 

@@ -6,16 +6,16 @@
 //   - every invariant holds (scoped after every step, full every K steps and at the end).
 // Failures are shrunk to a minimal command sequence and replay from the printed seed.
 
+#include <fmt/format.h>
+#include <rapidcheck.h>
+#include <rapidcheck/state.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-#include <rapidcheck.h>
-#include <rapidcheck/state.h>
 
 #include "inventory_model.hpp"
 #include "verdict/invariants.hpp"
@@ -52,7 +52,7 @@ struct Sut {
   std::unique_ptr<verdict::InvariantChecker> checker;
   std::unique_ptr<verdict::StepEngine> engine;
   std::vector<long long> movement_ids;  // the system's id of each model movement, in order
-  int setup_steps = 0;                   // catalog set-up before the generated sequence
+  int setup_steps = 0;                  // catalog set-up before the generated sequence
   verdict::Clock clock;
 
   verdict::StepRecord run(const std::string& name, json args) {
@@ -78,7 +78,8 @@ std::string outcome_text(const verdict::StepOutcome& o) {
 }
 
 // Compares one executed step with the model's prediction and the model's stock levels.
-void judge(Sut& sut, const verdict::StepRecord& executed, const model::Expected& expected, const InventoryModel& after) {
+void judge(Sut& sut, const verdict::StepRecord& executed, const model::Expected& expected,
+           const InventoryModel& after) {
   // Findings count steps of the generated sequence (1 = its first command), as the counterexample lists them.
   verdict::StepRecord record = executed;
   record.index -= sut.setup_steps;
@@ -91,8 +92,10 @@ void judge(Sut& sut, const verdict::StepRecord& executed, const model::Expected&
   }
   if (!record.violations.empty()) {
     const auto& v = record.violations.front();
-    last_failure = {record.index, command_text(record), v.invariant_id, v.rows_json, "every invariant holds", verdict::describe_violations(record.violations)};
-    RC_FAIL(fmt::format("step {} {}: invariant {} broken: {}", record.index, command_text(record), v.invariant_id, v.rows_json));
+    last_failure = {record.index, command_text(record),    v.invariant_id,
+                    v.rows_json,  "every invariant holds", verdict::describe_violations(record.violations)};
+    RC_FAIL(fmt::format("step {} {}: invariant {} broken: {}", record.index, command_text(record), v.invariant_id,
+                        v.rows_json));
   }
   if (record.outcome.status == verdict::OutcomeStatus::ok) {
     auto values = json::parse(record.outcome.values_json);
@@ -109,7 +112,8 @@ void judge(Sut& sut, const verdict::StepRecord& executed, const model::Expected&
   std::map<model::Slot, std::string> system_levels;
   for (const auto& row : json::parse(sut.connection->read("stock", tenant, "{}"))) {
     auto units = model::parse_units(row["qty"].get<std::string>());
-    if (!units || *units != 0) system_levels[{row["sku"], row["batch"], row["location"]}] = row["qty"].get<std::string>();
+    if (!units || *units != 0)
+      system_levels[{row["sku"], row["batch"], row["location"]}] = row["qty"].get<std::string>();
   }
   std::map<model::Slot, std::string> model_levels;
   for (const auto& [slot, units] : after.on_hand())
@@ -117,7 +121,8 @@ void judge(Sut& sut, const verdict::StepRecord& executed, const model::Expected&
   if (system_levels != model_levels) {
     auto show = [](const std::map<model::Slot, std::string>& m) {
       std::string s;
-      for (const auto& [slot, q] : m) s += fmt::format("{}/{}/{}={} ", std::get<0>(slot), std::get<1>(slot), std::get<2>(slot), q);
+      for (const auto& [slot, q] : m)
+        s += fmt::format("{}/{}/{}={} ", std::get<0>(slot), std::get<1>(slot), std::get<2>(slot), q);
       return s;
     };
     last_failure = {record.index, command_text(record), "", "", show(model_levels), show(system_levels)};
@@ -154,9 +159,16 @@ struct Receive : Command {
   void run(const InventoryModel& m, Sut& sut) const override {
     InventoryModel after = m;
     auto expected = after.receive(sku, batch, location, qty, unit_cost_of(batch));
-    judge(sut, sut.run("inventory.receive", {{"sku", sku}, {"batch", batch}, {"location", location}, {"qty", qty}, {"unit_cost", unit_cost_of(batch)}}), expected, after);
+    judge(
+        sut,
+        sut.run(
+            "inventory.receive",
+            {{"sku", sku}, {"batch", batch}, {"location", location}, {"qty", qty}, {"unit_cost", unit_cost_of(batch)}}),
+        expected, after);
   }
-  void show(std::ostream& os) const override { os << fmt::format("receive {} {} {} qty={}", sku, batch, location, qty); }
+  void show(std::ostream& os) const override {
+    os << fmt::format("receive {} {} {} qty={}", sku, batch, location, qty);
+  }
 };
 
 struct Fulfill : Command {
@@ -168,9 +180,12 @@ struct Fulfill : Command {
   void run(const InventoryModel& m, Sut& sut) const override {
     InventoryModel after = m;
     auto expected = after.fulfill(sku, batch, location, qty);
-    judge(sut, sut.run("inventory.fulfill", {{"sku", sku}, {"batch", batch}, {"location", location}, {"qty", qty}}), expected, after);
+    judge(sut, sut.run("inventory.fulfill", {{"sku", sku}, {"batch", batch}, {"location", location}, {"qty", qty}}),
+          expected, after);
   }
-  void show(std::ostream& os) const override { os << fmt::format("fulfill {} {} {} qty={}", sku, batch, location, qty); }
+  void show(std::ostream& os) const override {
+    os << fmt::format("fulfill {} {} {} qty={}", sku, batch, location, qty);
+  }
 };
 
 struct Adjust : Command {
@@ -178,14 +193,20 @@ struct Adjust : Command {
   std::string batch = *rc::gen::elementOf(batches);
   std::string location = *rc::gen::elementOf(locations);
   std::string delta = *gen_delta();
-  std::string reason = *rc::gen::weightedOneOf<std::string>({{9, rc::gen::just<std::string>("cycle count")}, {1, rc::gen::just<std::string>("")}});
+  std::string reason = *rc::gen::weightedOneOf<std::string>(
+      {{9, rc::gen::just<std::string>("cycle count")}, {1, rc::gen::just<std::string>("")}});
   void apply(InventoryModel& m) const override { m.adjust(sku, batch, location, delta, reason); }
   void run(const InventoryModel& m, Sut& sut) const override {
     InventoryModel after = m;
     auto expected = after.adjust(sku, batch, location, delta, reason);
-    judge(sut, sut.run("inventory.adjust", {{"sku", sku}, {"batch", batch}, {"location", location}, {"delta", delta}, {"reason", reason}}), expected, after);
+    judge(sut,
+          sut.run("inventory.adjust",
+                  {{"sku", sku}, {"batch", batch}, {"location", location}, {"delta", delta}, {"reason", reason}}),
+          expected, after);
   }
-  void show(std::ostream& os) const override { os << fmt::format("adjust {} {} {} delta={} reason='{}'", sku, batch, location, delta, reason); }
+  void show(std::ostream& os) const override {
+    os << fmt::format("adjust {} {} {} delta={} reason='{}'", sku, batch, location, delta, reason);
+  }
 };
 
 struct Transfer : Command {
@@ -198,18 +219,23 @@ struct Transfer : Command {
   void run(const InventoryModel& m, Sut& sut) const override {
     InventoryModel after = m;
     auto expected = after.transfer(sku, batch, from, to, qty);
-    judge(sut, sut.run("inventory.transfer", {{"sku", sku}, {"batch", batch}, {"from", from}, {"to", to}, {"qty", qty}}), expected, after);
+    judge(sut,
+          sut.run("inventory.transfer", {{"sku", sku}, {"batch", batch}, {"from", from}, {"to", to}, {"qty", qty}}),
+          expected, after);
   }
-  void show(std::ostream& os) const override { os << fmt::format("transfer {} {} {}->{} qty={}", sku, batch, from, to, qty); }
+  void show(std::ostream& os) const override {
+    os << fmt::format("transfer {} {} {}->{} qty={}", sku, batch, from, to, qty);
+  }
 };
 
 struct Reverse : Command {
   // An index into the model's movements, drawn when the command is generated against a model.
   int index;
   explicit Reverse(const InventoryModel& m)
-      : index(m.movements().empty() ? -1
-                                    : *rc::gen::weightedOneOf<int>({{9, rc::gen::inRange<int>(0, static_cast<int>(m.movements().size()))},
-                                                                    {1, rc::gen::just(-1)}})) {}
+      : index(m.movements().empty()
+                  ? -1
+                  : *rc::gen::weightedOneOf<int>({{9, rc::gen::inRange<int>(0, static_cast<int>(m.movements().size()))},
+                                                  {1, rc::gen::just(-1)}})) {}
   void checkPreconditions(const InventoryModel& m) const override {
     // Shrinking replays commands against other states: the movement must still exist there.
     RC_PRE(index < static_cast<int>(m.movements().size()));
@@ -239,19 +265,26 @@ verdict::SuiteResult run_inventory(const verdict::RunContext& context, const ver
     sut.engine = std::make_unique<verdict::StepEngine>(*sut.connection, *sut.checker);
     for (const auto& sku : skus) {
       auto r = sut.run("catalog.add_product", {{"sku", sku}, {"name", "Product " + sku}});
-      if (r.outcome.status != verdict::OutcomeStatus::ok) throw std::runtime_error("set-up add_product failed: " + r.outcome.message);
+      if (r.outcome.status != verdict::OutcomeStatus::ok)
+        throw std::runtime_error("set-up add_product failed: " + r.outcome.message);
     }
     for (const auto& l : locations) {
       auto r = sut.run("inventory.add_location", {{"location", l}});
-      if (r.outcome.status != verdict::OutcomeStatus::ok) throw std::runtime_error("set-up add_location failed: " + r.outcome.message);
+      if (r.outcome.status != verdict::OutcomeStatus::ok)
+        throw std::runtime_error("set-up add_location failed: " + r.outcome.message);
     }
     sut.setup_steps = sut.engine->steps_run();
     InventoryModel initial(skus, locations);
-    rc::state::check(initial, sut, rc::state::gen::execOneOfWithArgs<Receive, Receive, Fulfill, Adjust, Transfer, Reverse>());
+    rc::state::check(initial, sut,
+                     rc::state::gen::execOneOfWithArgs<Receive, Receive, Fulfill, Adjust, Transfer, Reverse>());
     auto violations = sut.engine->check_all();
     if (!violations.empty()) {
-      last_failure = {sut.engine->steps_run() - sut.setup_steps, "", violations.front().invariant_id, violations.front().rows_json,
-                      "every invariant holds", verdict::describe_violations(violations)};
+      last_failure = {sut.engine->steps_run() - sut.setup_steps,
+                      "",
+                      violations.front().invariant_id,
+                      violations.front().rows_json,
+                      "every invariant holds",
+                      verdict::describe_violations(violations)};
       RC_FAIL("invariants broken at the end of the sequence: " + verdict::describe_violations(violations));
     }
   };
@@ -278,7 +311,8 @@ verdict::SuiteResult run_inventory(const verdict::RunContext& context, const ver
   auto result = rc::detail::checkTestable(property, rc::detail::TestMetadata{}, test_params);
   verdict::CaseResult c;
   c.name = "inventory matches the reference model";
-  c.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  c.duration_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   std::string replay = fmt::format("{} properties --suite inventory --seed {} --cases {} --max-size {}",
                                    verdict::replay_prefix(), params.seed, params.cases, params.max_size);
   rc::detail::SuccessResult success;
@@ -305,7 +339,8 @@ verdict::SuiteResult run_inventory(const verdict::RunContext& context, const ver
     f.actual = last_failure.actual;
     std::string sequence;
     for (const auto& [type, value] : failure.counterExample) sequence += value + "\n";
-    f.message = fmt::format("after {} passing cases, a minimal counterexample:\n{}{}", failure.numSuccess, sequence, failure.description);
+    f.message = fmt::format("after {} passing cases, a minimal counterexample:\n{}{}", failure.numSuccess, sequence,
+                            failure.description);
     f.seed = suite.seed;
     f.replay = replay;
     c.finding = f;
@@ -324,9 +359,8 @@ verdict::SuiteResult run_inventory(const verdict::RunContext& context, const ver
 
 const struct Registrar {
   Registrar() {
-    verdict::register_property_suite({"inventory",
-                                      "receive/fulfill/transfer/adjust/reverse against the reference model",
-                                      run_inventory});
+    verdict::register_property_suite(
+        {"inventory", "receive/fulfill/transfer/adjust/reverse against the reference model", run_inventory});
   }
 } registrar;
 

@@ -3,6 +3,9 @@
 
 #include "verdict/cli.hpp"
 
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -10,9 +13,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "verdict/fixtures.hpp"
@@ -45,8 +45,8 @@ std::string utc_now() {
   std::time_t t = std::time(nullptr);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                     tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                     tm.tm_min, tm.tm_sec);
 }
 
 struct RunOptions {
@@ -101,7 +101,8 @@ SuiteResult run_property_suite(const RunContext& context, const std::string& nam
                               params.seed, params.cases, params.max_size));
     auto start = std::chrono::steady_clock::now();
     SuiteResult result = suite.run(context, params);
-    result.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+    result.duration_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
     return result;
   }
   SuiteResult missing;
@@ -119,7 +120,8 @@ SuiteResult run_stress_workload(const RunContext& context, const std::string& na
                               params.seed, params.threads, params.ops_per_thread));
     auto start = std::chrono::steady_clock::now();
     SuiteResult result = workload.run(context, params);
-    result.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+    result.duration_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
     return result;
   }
   SuiteResult missing;
@@ -167,8 +169,9 @@ std::string default_state_file() { return (fs::path(root_dir()) / "out" / "db-st
 }  // namespace
 
 int cli_main(int argc, char** argv) {
-  CLI::App app{"verdict: a correctness harness for inventory-and-money systems.\n"
-               "With no DATABASE_URL it runs its own throwaway PostgreSQL 15 cluster."};
+  CLI::App app{
+      "verdict: a correctness harness for inventory-and-money systems.\n"
+      "With no DATABASE_URL it runs its own throwaway PostgreSQL 15 cluster."};
   app.require_subcommand(1);
   RunOptions run;
   auto add_run_options = [&](CLI::App* sub) {
@@ -191,9 +194,12 @@ int cli_main(int argc, char** argv) {
   std::vector<std::string> fixture_paths;
   FixtureOptions fixture_options;
   fixtures->add_option("paths", fixture_paths, "scenario files or directories");
-  fixtures->add_flag("--keep-db", fixture_options.keep_db, "keep each scenario's database and print how to open it with psql");
-  fixtures->add_option("--stop-after", fixture_options.stop_after, "stop after step N (with --keep-db: inspect the state there)");
-  fixtures->add_option("--full-every", fixture_options.full_every, "full invariant check every N steps")->capture_default_str();
+  fixtures->add_flag("--keep-db", fixture_options.keep_db,
+                     "keep each scenario's database and print how to open it with psql");
+  fixtures->add_option("--stop-after", fixture_options.stop_after,
+                       "stop after step N (with --keep-db: inspect the state there)");
+  fixtures->add_option("--full-every", fixture_options.full_every, "full invariant check every N steps")
+      ->capture_default_str();
   add_run_options(fixtures);
 
   // properties
@@ -216,7 +222,8 @@ int cli_main(int argc, char** argv) {
   stress->add_option("--seed", stress_seed, "seed (default: a random one, printed first)");
   stress->add_option("--threads", stress_params.threads, "client threads, one connection each")->capture_default_str();
   stress->add_option("--ops", stress_params.ops_per_thread, "operations per thread")->capture_default_str();
-  stress->add_option("--deadline-ms", stress_params.deadline_ms, "fail as error when not done by then")->capture_default_str();
+  stress->add_option("--deadline-ms", stress_params.deadline_ms, "fail as error when not done by then")
+      ->capture_default_str();
   add_run_options(stress);
 
   // invariants
@@ -247,7 +254,8 @@ int cli_main(int argc, char** argv) {
   db_cmd->require_subcommand(1);
   std::string state_file = default_state_file();
   bool db_durable = false;
-  auto* db_start = db_cmd->add_subcommand("start", "start a cluster with a migrated database; print its connection strings");
+  auto* db_start =
+      db_cmd->add_subcommand("start", "start a cluster with a migrated database; print its connection strings");
   db_start->add_option("--state", state_file, "state file")->capture_default_str();
   db_start->add_flag("--durable", db_durable, "keep fsync on");
   auto* db_stop = db_cmd->add_subcommand("stop", "stop and remove the cluster a state file names");
@@ -265,9 +273,8 @@ int cli_main(int argc, char** argv) {
         return 2;
       }
       json profile = json::parse(in);
-      return run_and_report("gate", profile_name, run, [&](const RunContext& c, RunReport& r) {
-        run_profile(c, r, profile, gate_seed);
-      });
+      return run_and_report("gate", profile_name, run,
+                            [&](const RunContext& c, RunReport& r) { run_profile(c, r, profile, gate_seed); });
     }
     if (fixtures->parsed()) {
       if (fixture_paths.empty()) fixture_paths.push_back((fs::path(root_dir()) / "fixtures").string());
@@ -279,7 +286,8 @@ int cli_main(int argc, char** argv) {
           fs::create_directories(fs::path(state).parent_path());
           db::write_state_file(c.server(), state);
           c.server().keep();
-          std::cerr << fmt::format("verdict: cluster kept for the database(s) above; stop it with: ./verdict db stop --state {}\n", state);
+          std::cerr << fmt::format(
+              "verdict: cluster kept for the database(s) above; stop it with: ./verdict db stop --state {}\n", state);
         }
       });
     }
@@ -314,11 +322,13 @@ int cli_main(int argc, char** argv) {
         std::cout << fmt::format("{} passed, {} failed\n", invariants().size() - violations.size(), violations.size());
         return violations.empty() ? 0 : 1;
       }
-      for (const auto& i : invariants()) std::cout << fmt::format("{:<14} {:<10} {:<8} {}\n", i.id, i.module, i.severity, i.purpose);
+      for (const auto& i : invariants())
+        std::cout << fmt::format("{:<14} {:<10} {:<8} {}\n", i.id, i.module, i.severity, i.purpose);
       return 0;
     }
     if (docs->parsed()) {
-      std::map<std::string, std::string> files{{"INVARIANTS.md", invariants_markdown()}, {"ERRORS.md", errors_markdown()}};
+      std::map<std::string, std::string> files{{"INVARIANTS.md", invariants_markdown()},
+                                               {"ERRORS.md", errors_markdown()}};
       int stale = 0;
       for (const auto& [name, text] : files) {
         std::string path = docs_dir + "/" + name;
@@ -341,7 +351,8 @@ int cli_main(int argc, char** argv) {
       return 0;
     }
     if (db_start->parsed()) {
-      if (db::stop_state_file(state_file)) std::cerr << "verdict: stopped the cluster " << state_file << " named before\n";
+      if (db::stop_state_file(state_file))
+        std::cerr << "verdict: stopped the cluster " << state_file << " named before\n";
       auto server = db::start_embedded(db::ServerOptions{db_durable});
       std::string tpl = db::ensure_template(*server);
       db::ScratchDatabase dev(*server, tpl, "dev");
@@ -361,7 +372,8 @@ int cli_main(int argc, char** argv) {
     }
     if (db_stop->parsed()) {
       bool stopped = db::stop_state_file(state_file);
-      std::cout << (stopped ? "verdict: cluster stopped and removed\n" : "verdict: no cluster recorded in " + state_file + "\n");
+      std::cout << (stopped ? "verdict: cluster stopped and removed\n"
+                            : "verdict: no cluster recorded in " + state_file + "\n");
       return 0;
     }
   } catch (const std::exception& e) {

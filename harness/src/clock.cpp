@@ -1,12 +1,12 @@
 // The harness clock.
 
-#include <ctime>
-#include <regex>
-#include <stdexcept>
+#include "verdict/clock.hpp"
 
 #include <fmt/format.h>
 
-#include "verdict/clock.hpp"
+#include <ctime>
+#include <regex>
+#include <stdexcept>
 
 namespace verdict {
 
@@ -14,8 +14,8 @@ std::string Clock::now_iso() const {
   std::time_t t = static_cast<std::time_t>(now_s_);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                     tm.tm_min, tm.tm_sec);
 }
 
 void Clock::set(const std::string& iso) {
@@ -45,4 +45,3 @@ void Clock::advance(std::int64_t seconds) {
 }
 
 }  // namespace verdict
-

@@ -4,16 +4,16 @@
 
 #include "verdict/fixtures.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <regex>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "verdict/clock.hpp"
 #include "verdict/failpoints.hpp"
@@ -79,7 +79,8 @@ json resolve(const json& value, const std::map<std::string, json>& results) {
       if (it == results.end()) throw FixtureError("reference " + s + ": no earlier step is named '" + name + "'");
       if (dot == std::string::npos) return it->second;
       std::string key = s.substr(dot + 1);
-      if (!it->second.contains(key)) throw FixtureError("reference " + s + ": step '" + name + "' has no value '" + key + "'");
+      if (!it->second.contains(key))
+        throw FixtureError("reference " + s + ": step '" + name + "' has no value '" + key + "'");
       return it->second.at(key);
     }
     if (s.rfind("$$", 0) == 0) return s.substr(1);  // "$$x" is the literal "$x"
@@ -134,8 +135,8 @@ class ScenarioRun {
     }
     failpoints::disarm_all();
     if (result.name.empty()) result.name = shown_;
-    result.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::steady_clock::now() - start).count();
+    result.duration_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
     return result;
   }
 
@@ -210,7 +211,8 @@ class ScenarioRun {
       std::string step_text = raw.dump();
       std::string where = fmt::format("step {}", index);
       if (step.contains("do")) {
-        require_known_keys(step, {"do", "with", "as", "expect", "tenant", "actor", "idempotency_key", "failpoint", "note"}, where);
+        require_known_keys(
+            step, {"do", "with", "as", "expect", "tenant", "actor", "idempotency_key", "failpoint", "note"}, where);
         Command command;
         command.name = step["do"].get<std::string>();
         command.tenant = step.value("tenant", tenant_);
@@ -225,7 +227,8 @@ class ScenarioRun {
         const auto& o = record.outcome;
         json expect = step.value("expect", json{{"ok", true}});
         require_known_keys(expect, {"ok", "values", "error", "field", "unknown"}, where + " expect");
-        if (expect.contains("ok") && expect["ok"] != true) throw FixtureError(where + ": \"ok\" can only be true; expect a failure with \"error\"");
+        if (expect.contains("ok") && expect["ok"] != true)
+          throw FixtureError(where + ": \"ok\" can only be true; expect a failure with \"error\"");
         std::string expected_text;
         bool matches;
         if (expect.contains("error")) {
@@ -260,22 +263,28 @@ class ScenarioRun {
       } else if (step.contains("check")) {
         require_known_keys(step, {"check", "with", "equals", "tenant", "note"}, where);
         std::string what = step["check"].get<std::string>();
-        json actual = json::parse(connection->read(what, step.value("tenant", tenant_), step.value("with", json::object()).dump()));
+        json actual = json::parse(
+            connection->read(what, step.value("tenant", tenant_), step.value("with", json::object()).dump()));
         if (!step.contains("equals")) throw FixtureError(fmt::format("step {}: a check needs 'equals'", index));
         if (!same_value(step["equals"], actual)) {
           fail(result, index, step_text, step["equals"].dump(), actual.dump(),
-               fmt::format("step {} of {}: check {} expected {}, got {}", index, shown_, what, step["equals"].dump(), actual.dump()));
+               fmt::format("step {} of {}: check {} expected {}, got {}", index, shown_, what, step["equals"].dump(),
+                           actual.dump()));
           return;
         }
       } else if (step.contains("clock")) {
         require_known_keys(step, {"clock", "note"}, where);
         const auto& c = step["clock"];
-        if (c.contains("set")) clock.set(c["set"].get<std::string>());
-        else if (c.contains("advance_s")) clock.advance(c["advance_s"].get<std::int64_t>());
-        else throw FixtureError(fmt::format("step {}: clock needs 'set' or 'advance_s'", index));
+        if (c.contains("set"))
+          clock.set(c["set"].get<std::string>());
+        else if (c.contains("advance_s"))
+          clock.advance(c["advance_s"].get<std::int64_t>());
+        else
+          throw FixtureError(fmt::format("step {}: clock needs 'set' or 'advance_s'", index));
       } else if (step.contains("snapshot")) {
         require_known_keys(step, {"snapshot", "note"}, where);
-        snapshots[step["snapshot"].get<std::string>()] = db::table_fingerprints(database->admin_conninfo(), system.tables);
+        snapshots[step["snapshot"].get<std::string>()] =
+            db::table_fingerprints(database->admin_conninfo(), system.tables);
       } else if (step.contains("unchanged_since")) {
         require_known_keys(step, {"unchanged_since", "note"}, where);
         std::string name = step["unchanged_since"].get<std::string>();
@@ -333,7 +342,8 @@ SuiteResult run_fixture_suite(const RunContext& context, const std::vector<std::
   suite.kind = "fixture";
   auto start = std::chrono::steady_clock::now();
   for (const auto& file : collect_fixture_files(paths)) suite.cases.push_back(run_fixture_file(context, file, options));
-  suite.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  suite.duration_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   return suite;
 }
 

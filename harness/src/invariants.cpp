@@ -3,6 +3,7 @@
 #include "verdict/invariants.hpp"
 
 #include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
@@ -19,11 +20,10 @@ InvariantChecker::~InvariantChecker() { delete impl_; }
 std::vector<Violation> InvariantChecker::check(const std::optional<std::string>& scope_json) {
   std::vector<Violation> out;
   // One read-only snapshot for all invariants: they judge one consistent state.
-  pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(
-      impl_->connection);
+  pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(impl_->connection);
   for (const auto& invariant : invariants()) {
-    pqxx::result rows = scope_json ? tx.exec_params(invariant.sql, *scope_json)
-                                   : tx.exec_params(invariant.sql, nullptr);
+    pqxx::result rows =
+        scope_json ? tx.exec_params(invariant.sql, *scope_json) : tx.exec_params(invariant.sql, nullptr);
     if (rows.empty()) continue;
     nlohmann::json array = nlohmann::json::array();
     for (const auto& row : rows) {
@@ -52,8 +52,8 @@ std::string invariants_markdown() {
     out += fmt::format("| {} | {} | {} | {} |\n", inv.id, inv.module, inv.severity, inv.purpose);
   }
   for (const auto& inv : invariants()) {
-    out += fmt::format("\n## {}\n\n{}\n\n- module: {}\n- severity: {}\n- remediation: {}\n\n```sql\n{}\n```\n",
-                       inv.id, inv.purpose, inv.module, inv.severity, inv.remediation, inv.sql);
+    out += fmt::format("\n## {}\n\n{}\n\n- module: {}\n- severity: {}\n- remediation: {}\n\n```sql\n{}\n```\n", inv.id,
+                       inv.purpose, inv.module, inv.severity, inv.remediation, inv.sql);
   }
   return out;
 }

@@ -1,9 +1,9 @@
 // The structured log sink.
 
+#include "verdict/log.hpp"
+
 #include <fstream>
 #include <mutex>
-
-#include "verdict/log.hpp"
 
 namespace verdict::log {
 namespace {

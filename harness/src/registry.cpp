@@ -26,9 +26,12 @@ std::vector<Invariant>& invariant_list() {
 
 const char* to_string(OutcomeStatus status) {
   switch (status) {
-    case OutcomeStatus::ok: return "ok";
-    case OutcomeStatus::error: return "error";
-    case OutcomeStatus::unknown: return "unknown";
+    case OutcomeStatus::ok:
+      return "ok";
+    case OutcomeStatus::error:
+      return "error";
+    case OutcomeStatus::unknown:
+      return "unknown";
   }
   return "?";
 }
@@ -37,8 +40,7 @@ void register_system(SystemUnderTest system) { systems().push_back(std::move(sys
 
 const SystemUnderTest& system_under_test() {
   if (systems().size() != 1) {
-    std::fprintf(stderr, "verdict: %zu systems under test registered; exactly one must be linked\n",
-                 systems().size());
+    std::fprintf(stderr, "verdict: %zu systems under test registered; exactly one must be linked\n", systems().size());
     std::abort();
   }
   return systems().front();
@@ -57,7 +59,6 @@ void register_invariant(Invariant invariant) {
 }
 
 const std::vector<Invariant>& invariants() { return invariant_list(); }
-
 
 }  // namespace verdict
 

@@ -2,23 +2,27 @@
 
 #include "verdict/report.hpp"
 
+#include <fmt/format.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <stdexcept>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 namespace verdict {
 using json = nlohmann::json;
 
 const char* to_string(Status status) {
   switch (status) {
-    case Status::pass: return "pass";
-    case Status::fail: return "fail";
-    case Status::error: return "error";
-    case Status::skipped: return "skipped";
+    case Status::pass:
+      return "pass";
+    case Status::fail:
+      return "fail";
+    case Status::error:
+      return "error";
+    case Status::skipped:
+      return "skipped";
   }
   return "?";
 }
@@ -26,10 +30,14 @@ const char* to_string(Status status) {
 namespace {
 int rank(Status s) {
   switch (s) {
-    case Status::skipped: return 0;
-    case Status::pass: return 1;
-    case Status::fail: return 2;
-    case Status::error: return 3;
+    case Status::skipped:
+      return 0;
+    case Status::pass:
+      return 1;
+    case Status::fail:
+      return 2;
+    case Status::error:
+      return 3;
   }
   return 3;
 }
@@ -44,12 +52,16 @@ json parse_or_string(const std::string& text) {
 }
 
 json finding_json(const Finding& f) {
-  return json{{"suite", f.suite},       {"case", f.case_name},
-              {"step", f.step_index},   {"command", parse_or_string(f.command_json)},
+  return json{{"suite", f.suite},
+              {"case", f.case_name},
+              {"step", f.step_index},
+              {"command", parse_or_string(f.command_json)},
               {"invariant", f.invariant_id.empty() ? json(nullptr) : json(f.invariant_id)},
               {"rows", parse_or_string(f.rows_json)},
-              {"expected", f.expected}, {"actual", f.actual},
-              {"message", f.message},   {"seed", f.seed.empty() ? json(nullptr) : json(f.seed)},
+              {"expected", f.expected},
+              {"actual", f.actual},
+              {"message", f.message},
+              {"seed", f.seed.empty() ? json(nullptr) : json(f.seed)},
               {"replay", f.replay}};
 }
 
@@ -79,15 +91,27 @@ std::string xml_escape(const std::string& raw) {
   out.reserve(in.size());
   for (unsigned char c : in) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         // XML 1.0 forbids most control characters, even escaped.
-        if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') out += fmt::format("\\x{:02x}", c);
-        else out += static_cast<char>(c);
+        if (c < 0x20 && c != '\n' && c != '\t' && c != '\r')
+          out += fmt::format("\\x{:02x}", c);
+        else
+          out += static_cast<char>(c);
     }
   }
   return out;
@@ -184,14 +208,15 @@ std::string render_verdict_json(const RunReport& report) {
       cases.push_back(std::move(jc));
     }
     if (!s.seed.empty()) seeds[s.name] = s.seed;
-    suites.push_back(json{{"name", s.name},
-                          {"kind", s.kind},
-                          {"status", to_string(s.status())},
-                          {"seed", s.seed.empty() ? json(nullptr) : json(s.seed)},
-                          {"counts", {{"passed", counts[0]}, {"failed", counts[1]}, {"errors", counts[2]}, {"skipped", counts[3]}}},
-                          {"error", s.error.empty() ? json(nullptr) : json(s.error)},
-                          {"duration_ms", s.duration_ms},
-                          {"cases", std::move(cases)}});
+    suites.push_back(
+        json{{"name", s.name},
+             {"kind", s.kind},
+             {"status", to_string(s.status())},
+             {"seed", s.seed.empty() ? json(nullptr) : json(s.seed)},
+             {"counts", {{"passed", counts[0]}, {"failed", counts[1]}, {"errors", counts[2]}, {"skipped", counts[3]}}},
+             {"error", s.error.empty() ? json(nullptr) : json(s.error)},
+             {"duration_ms", s.duration_ms},
+             {"cases", std::move(cases)}});
   }
   json out{{"schema_version", verdict_schema_version},
            {"tool", "verdict"},
@@ -217,14 +242,15 @@ std::string render_junit_xml(const RunReport& report) {
     int failures = 0, errors = 0, skipped = 0;
     std::string cases;
     for (const auto& c : s.cases) {
-      cases += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\">\n",
-                           xml_escape(s.name), xml_escape(c.name), c.duration_ms / 1000.0);
+      cases += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\">\n", xml_escape(s.name),
+                           xml_escape(c.name), c.duration_ms / 1000.0);
       if (c.status == Status::fail) {
         ++failures;
         std::string first = c.finding ? c.finding->message : c.detail;
-        cases += fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n", xml_escape(first),
-                             c.finding && !c.finding->invariant_id.empty() ? xml_escape(c.finding->invariant_id) : "fail",
-                             xml_escape(case_failure_text(c)));
+        cases +=
+            fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n", xml_escape(first),
+                        c.finding && !c.finding->invariant_id.empty() ? xml_escape(c.finding->invariant_id) : "fail",
+                        xml_escape(case_failure_text(c)));
       } else if (c.status == Status::error) {
         ++errors;
         cases += fmt::format("      <error message=\"{}\" type=\"error\">{}</error>\n", xml_escape(c.detail),
@@ -240,19 +266,25 @@ std::string render_junit_xml(const RunReport& report) {
       // The suite could not judge: one error case says why, so CI never shows it green.
       ++tests;
       ++errors;
-      cases += fmt::format("    <testcase classname=\"{0}\" name=\"{0}\" time=\"0\">\n      <error message=\"{1}\" type=\"error\">{1}</error>\n    </testcase>\n",
-                           xml_escape(s.name), xml_escape(suite_error_text(s)));
+      cases += fmt::format(
+          "    <testcase classname=\"{0}\" name=\"{0}\" time=\"0\">\n      <error message=\"{1}\" "
+          "type=\"error\">{1}</error>\n    </testcase>\n",
+          xml_escape(s.name), xml_escape(suite_error_text(s)));
     }
-    body += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3f}\">\n{}  </testsuite>\n",
-                        xml_escape(s.name), tests, failures, errors, skipped, s.duration_ms / 1000.0, cases);
+    body += fmt::format(
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3f}\">\n{}  "
+        "</testsuite>\n",
+        xml_escape(s.name), tests, failures, errors, skipped, s.duration_ms / 1000.0, cases);
     total_tests += tests;
     total_failures += failures;
     total_errors += errors;
     total_skipped += skipped;
   }
-  return fmt::format("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"verdict {}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3f}\">\n{}</testsuites>\n",
-                     xml_escape(report.profile.empty() ? report.command : report.profile), total_tests,
-                     total_failures, total_errors, total_skipped, report.duration_ms / 1000.0, body);
+  return fmt::format(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"verdict {}\" tests=\"{}\" failures=\"{}\" "
+      "errors=\"{}\" skipped=\"{}\" time=\"{:.3f}\">\n{}</testsuites>\n",
+      xml_escape(report.profile.empty() ? report.command : report.profile), total_tests, total_failures, total_errors,
+      total_skipped, report.duration_ms / 1000.0, body);
 }
 
 std::string render_summary_md(const RunReport& report) {
@@ -287,7 +319,8 @@ std::string render_summary_md(const RunReport& report) {
         out += fmt::format("**Broken invariant `{}`** at step {}.\n\n", c.finding->invariant_id, c.finding->step_index);
       }
       out += fmt::format("```\n{}```\n", case_failure_text(c));
-      if (c.finding && !c.finding->replay.empty()) out += fmt::format("\nReplay:\n\n```sh\n{}\n```\n", c.finding->replay);
+      if (c.finding && !c.finding->replay.empty())
+        out += fmt::format("\nReplay:\n\n```sh\n{}\n```\n", c.finding->replay);
     }
   }
   out += fmt::format("\n{} passed, {} failed\n", report.passed(), report.failed());
@@ -339,9 +372,12 @@ void write_report_files(const RunReport& report, const std::string& dir) {
 int exit_code(Status status) {
   switch (status) {
     case Status::pass:
-    case Status::skipped: return 0;
-    case Status::fail: return 1;
-    case Status::error: return 2;
+    case Status::skipped:
+      return 0;
+    case Status::fail:
+      return 1;
+    case Status::error:
+      return 2;
   }
   return 2;
 }

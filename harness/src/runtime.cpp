@@ -2,14 +2,13 @@
 
 #include "verdict/runtime.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
-
-#include <fmt/format.h>
 
 #include "verdict/log.hpp"
 
@@ -40,8 +39,8 @@ std::string new_run_id() {
   std::time_t t = std::time(nullptr);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z-{}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                     tm.tm_hour, tm.tm_min, tm.tm_sec, getpid());
+  return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z-{}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                     tm.tm_min, tm.tm_sec, getpid());
 }
 
 std::string prepare_out_dir(const std::string& requested, const std::string& out_root, const std::string& run_id) {

@@ -3,6 +3,7 @@
 #include "verdict/server.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <libpq-fe.h>
 #include <pwd.h>
 #include <signal.h>
@@ -17,15 +18,13 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <random>
 #include <mutex>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+#include <random>
 #include <set>
 #include <stdexcept>
 #include <thread>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-#include <pqxx/pqxx>
 
 #include "verdict/system.hpp"
 
@@ -61,9 +60,7 @@ std::string data_root(const ServerOptions& options) {
   return temp_root();
 }
 
-std::string registry_dir() {
-  return fmt::format("{}/verdict-clusters-{}", temp_root(), geteuid());
-}
+std::string registry_dir() { return fmt::format("{}/verdict-clusters-{}", temp_root(), geteuid()); }
 
 bool process_alive(long pid) { return pid > 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
 
@@ -100,7 +97,8 @@ std::string tail_file(const std::string& path, std::size_t bytes = 2000) {
 void chown_to_postgres(const std::string& path) {
   if (!running_as_root()) return;
   struct passwd* pw = getpwnam("postgres");
-  if (pw == nullptr) throw std::runtime_error("running as root but there is no 'postgres' system user (install postgresql-15)");
+  if (pw == nullptr)
+    throw std::runtime_error("running as root but there is no 'postgres' system user (install postgresql-15)");
   if (chown(path.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
     throw std::runtime_error(fmt::format("chown postgres {}: {}", path, strerror(errno)));
   }
@@ -116,8 +114,8 @@ struct ClusterPaths {
 
 void stop_cluster_at(const ClusterPaths& paths, bool immediate) {
   if (fs::exists(paths.data() + "/postmaster.pid")) {
-    run_logged({fmt::format("{}/pg_ctl", pg_bin_dir), "-D", paths.data(), "-m",
-                immediate ? "immediate" : "fast", "-w", "-t", "30", "stop"},
+    run_logged({fmt::format("{}/pg_ctl", pg_bin_dir), "-D", paths.data(), "-m", immediate ? "immediate" : "fast", "-w",
+                "-t", "30", "stop"},
                paths.command_log());
   }
   std::error_code ec;
@@ -133,7 +131,11 @@ void signal_thread_main(sigset_t set) {
   sigwait(&set, &sig);
   {
     std::lock_guard lock(live_mutex);
-    for (const auto& root : live_roots) stop_cluster_at(ClusterPaths{root}, true);
+    for (const auto& root : live_roots) {
+      stop_cluster_at(ClusterPaths{root}, true);
+      std::error_code ec;
+      fs::remove(registry_dir() + "/" + fs::path(root).filename().string() + ".json", ec);
+    }
     live_roots.clear();
   }
   _exit(128 + sig);
@@ -196,9 +198,8 @@ class EmbeddedServer final : public Server {
   }
 
   std::string conninfo(const std::string& dbname, const std::string& role) const override {
-    return fmt::format("host={} port={} dbname={} user={}", quote_conninfo_value(paths_.socket_dir()),
-                       port, quote_conninfo_value(dbname),
-                       quote_conninfo_value(role.empty() ? "postgres" : role));
+    return fmt::format("host={} port={} dbname={} user={}", quote_conninfo_value(paths_.socket_dir()), port,
+                       quote_conninfo_value(dbname), quote_conninfo_value(role.empty() ? "postgres" : role));
   }
   std::string describe() const override { return "embedded PostgreSQL 15 at " + paths_.root; }
   bool embedded() const override { return true; }
@@ -266,8 +267,6 @@ std::string env_or_empty(const char* name) {
 
 std::atomic<int> scratch_sequence{0};
 
-
-
 }  // namespace
 
 std::string quote_conninfo_value(const std::string& value) {
@@ -278,6 +277,19 @@ std::string quote_conninfo_value(const std::string& value) {
   }
   return out + "'";
 }
+
+namespace {
+// Written whole or not at all (temp file, then rename): a reader never sees half a record.
+void write_file_atomically(const std::string& path, const std::string& text) {
+  std::string temporary = fmt::format("{}.tmp.{}", path, getpid());
+  {
+    std::ofstream out(temporary);
+    out << text;
+    if (!out) throw std::runtime_error("cannot write " + temporary);
+  }
+  fs::rename(temporary, path);
+}
+}  // namespace
 
 int remove_stale_clusters() {
   int removed = 0;
@@ -290,8 +302,7 @@ int remove_stale_clusters() {
       std::ifstream in(entry.path());
       state = json::parse(in);
     } catch (const std::exception&) {
-      fs::remove(entry.path(), ec);
-      continue;
+      continue;  // records are written atomically: an unreadable one is not ours to judge
     }
     if (state.value("kept", false)) continue;  // `verdict db start`: removed by `db stop`
     if (process_alive(state.value("owner_pid", 0L))) continue;
@@ -306,9 +317,10 @@ std::unique_ptr<Server> start_embedded(const ServerOptions& options) {
   install_signal_cleanup();
   remove_stale_clusters();
   if (!fs::exists(fmt::format("{}/initdb", pg_bin_dir))) {
-    throw std::runtime_error(fmt::format(
-        "PostgreSQL 15 is not installed ({}/initdb missing): run ./ci/setup as root, or "
-        "apt-get install postgresql-15", pg_bin_dir));
+    throw std::runtime_error(
+        fmt::format("PostgreSQL 15 is not installed ({}/initdb missing): run ./ci/setup as root, or "
+                    "apt-get install postgresql-15",
+                    pg_bin_dir));
   }
   std::string pattern = data_root(options) + "/verdict-pg-XXXXXX";
   if (mkdtemp(pattern.data()) == nullptr) {
@@ -321,8 +333,8 @@ std::unique_ptr<Server> start_embedded(const ServerOptions& options) {
     // Recorded before anything else, so a run killed from here on is cleaned up by the next one.
     std::lock_guard lock(live_mutex);
     live_roots.insert(paths.root);
-    std::ofstream(server->registry_file())
-        << json{{"root", paths.root}, {"owner_pid", static_cast<long>(getpid())}, {"kept", false}}.dump();
+    write_file_atomically(server->registry_file(),
+                          json{{"root", paths.root}, {"owner_pid", static_cast<long>(getpid())}, {"kept", false}}.dump());
   }
   fs::create_directories(paths.socket_dir());
   chmod(paths.root.c_str(), 0700);
@@ -331,8 +343,8 @@ std::unique_ptr<Server> start_embedded(const ServerOptions& options) {
   { std::ofstream(paths.command_log()); }
   chown_to_postgres(paths.command_log());
 
-  int rc = run_logged({fmt::format("{}/initdb", pg_bin_dir), "-D", paths.data(), "-U", "postgres",
-                       "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"},
+  int rc = run_logged({fmt::format("{}/initdb", pg_bin_dir), "-D", paths.data(), "-U", "postgres", "-A", "trust", "-E",
+                       "UTF8", "--locale=C", "--no-sync"},
                       paths.command_log());
   if (rc != 0) throw std::runtime_error("initdb failed:\n" + tail_file(paths.command_log()));
   {
@@ -348,12 +360,11 @@ std::unique_ptr<Server> start_embedded(const ServerOptions& options) {
       conf << "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n";
     }
   }
-  rc = run_logged({fmt::format("{}/pg_ctl", pg_bin_dir), "-D", paths.data(), "-l", paths.server_log(),
-                   "-w", "-t", std::to_string(server_start_timeout_s), "start"},
+  rc = run_logged({fmt::format("{}/pg_ctl", pg_bin_dir), "-D", paths.data(), "-l", paths.server_log(), "-w", "-t",
+                   std::to_string(server_start_timeout_s), "start"},
                   paths.command_log());
   if (rc != 0) {
-    throw std::runtime_error("pg_ctl start failed:\n" + tail_file(paths.command_log()) +
-                             tail_file(paths.server_log()));
+    throw std::runtime_error("pg_ctl start failed:\n" + tail_file(paths.command_log()) + tail_file(paths.server_log()));
   }
   prepare_server(*server);
   return server;
@@ -366,10 +377,8 @@ void write_state_file(const Server& server, const std::string& state_path) {
              {"owner_pid", 0},
              {"kept", true},
              {"conninfo", server.conninfo("postgres", "")}};
-  std::ofstream(embedded->registry_file()) << state.dump();
-  std::ofstream out(state_path);
-  out << state.dump(2) << "\n";
-  if (!out) throw std::runtime_error("cannot write state file " + state_path);
+  write_file_atomically(embedded->registry_file(), state.dump());
+  write_file_atomically(state_path, state.dump(2) + "\n");
 }
 
 std::unique_ptr<Server> attach_state_file(const std::string& state_path) {
@@ -432,14 +441,15 @@ void prepare_server(const Server& server) {
       IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{1}') THEN
         CREATE ROLE {1} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS; END IF;
     EXCEPTION WHEN unique_violation OR duplicate_object THEN NULL;
-    END $$;)", owner_role, app_role));
+    END $$;)",
+                      owner_role, app_role));
   if (!server.embedded()) {
     // The administrator must be able to become our roles (options=-c role=...).
     tx.exec(fmt::format("GRANT {0}, {1} TO CURRENT_USER", owner_role, app_role));
     // Drop our scratch databases whose run is gone: nobody holds its lease any more.
-    auto rows = tx.exec(fmt::format(
-        "SELECT datname FROM pg_database WHERE datname LIKE '{}t\\_%' OR datname LIKE '{}build\\_%'",
-        database_prefix, database_prefix));
+    auto rows = tx.exec(
+        fmt::format("SELECT datname FROM pg_database WHERE datname LIKE '{}t\\_%' OR datname LIKE '{}build\\_%'",
+                    database_prefix, database_prefix));
     for (const auto& row : rows) {
       std::string name = row[0].as<std::string>();
       auto first = name.find('_', std::string(database_prefix).size());
@@ -481,8 +491,7 @@ std::string ensure_template(const Server& server) {
   return name;
 }
 
-ScratchDatabase::ScratchDatabase(const Server& server, const std::string& template_name,
-                                 const std::string& label)
+ScratchDatabase::ScratchDatabase(const Server& server, const std::string& template_name, const std::string& label)
     : server_(server) {
   hold_lease(server_);
   std::string clean;

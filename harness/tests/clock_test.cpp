@@ -1,11 +1,11 @@
 // The harness clock: business time that fixtures set and advance, never backwards.
 
-#include <stdexcept>
-#include <string>
+#include "verdict/clock.hpp"
 
 #include <gtest/gtest.h>
 
-#include "verdict/clock.hpp"
+#include <stdexcept>
+#include <string>
 
 namespace {
 
@@ -35,10 +35,10 @@ TEST(Clock, SetAndAdvance) {
 }
 
 TEST(Clock, RejectsMalformedAndImpossibleInstants) {
-  for (const char* bad : {"", "2026-01-01", "2026-01-01T00:00:00", "2026-01-01 00:00:00Z",
-                                 "2026-01-01T00:00:00+01:00", "2026-01-01T00:00:00.5Z", "2026-1-01T00:00:00Z",
-                                 "2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-01-01T24:00:00Z",
-                                 "2026-01-01T00:60:00Z", "2027-02-29T00:00:00Z", " 2026-01-01T00:00:00Z"}) {
+  for (const char* bad :
+       {"", "2026-01-01", "2026-01-01T00:00:00", "2026-01-01 00:00:00Z", "2026-01-01T00:00:00+01:00",
+        "2026-01-01T00:00:00.5Z", "2026-1-01T00:00:00Z", "2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z",
+        "2026-01-01T24:00:00Z", "2026-01-01T00:60:00Z", "2027-02-29T00:00:00Z", " 2026-01-01T00:00:00Z"}) {
     SCOPED_TRACE(std::string("'") + bad + "'");
     Clock clock;
     clock.set("2026-06-01T08:00:00Z");

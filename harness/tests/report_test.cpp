@@ -1,26 +1,26 @@
 // The verdict writers (DESIGN §4 "Verdict files"): what CI and a reviewer read must say the same
 // thing in every format, and a run that could not judge must never read as a pass.
 
+#include "verdict/report.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
-#include "verdict/report.hpp"
-
 namespace {
 
 using json = nlohmann::json;
+using ::testing::HasSubstr;
 using verdict::CaseResult;
 using verdict::Finding;
 using verdict::RunReport;
 using verdict::Status;
 using verdict::SuiteResult;
-using ::testing::HasSubstr;
 
 CaseResult passed_case(const std::string& name) { return {name, Status::pass, 12, std::nullopt, ""}; }
 
@@ -39,7 +39,9 @@ CaseResult failed_case(const std::string& name, const std::string& message) {
   return {name, Status::fail, 34, f, ""};
 }
 
-CaseResult error_case(const std::string& name) { return {name, Status::error, 5, std::nullopt, "database unavailable"}; }
+CaseResult error_case(const std::string& name) {
+  return {name, Status::error, 5, std::nullopt, "database unavailable"};
+}
 CaseResult skipped_case(const std::string& name) { return {name, Status::skipped, 0, std::nullopt, ""}; }
 
 SuiteResult suite(const std::string& name, std::vector<CaseResult> cases) {
@@ -179,9 +181,9 @@ TEST(VerdictJson, NoSuiteAtAllIsAnError) {
 
 TEST(JunitXml, IsWellFormedAndEscapesWhatItQuotes) {
   const std::string hostile = "on_hand <0 & \"qty\" 'B1'\x01 end";
-  RunReport r = run({suite("fixtures", {passed_case("ok"), failed_case("a<b", hostile), error_case("db"),
-                                        skipped_case("later")}),
-                     suite("empty", {})});
+  RunReport r =
+      run({suite("fixtures", {passed_case("ok"), failed_case("a<b", hostile), error_case("db"), skipped_case("later")}),
+           suite("empty", {})});
   std::string xml = verdict::render_junit_xml(r);
 
   EXPECT_EQ(xml_problem(xml), "") << xml;
@@ -193,7 +195,8 @@ TEST(JunitXml, IsWellFormedAndEscapesWhatItQuotes) {
   EXPECT_EQ(count(xml, "<failure "), 1);
   EXPECT_EQ(count(xml, "<error "), 2);
   EXPECT_EQ(count(xml, "<skipped/>"), 1);
-  EXPECT_THAT(xml, HasSubstr("<testsuites name=\"verdict fixtures\" tests=\"5\" failures=\"1\" errors=\"2\" skipped=\"1\""));
+  EXPECT_THAT(xml,
+              HasSubstr("<testsuites name=\"verdict fixtures\" tests=\"5\" failures=\"1\" errors=\"2\" skipped=\"1\""));
   EXPECT_THAT(xml, HasSubstr("type=\"INV-STOCK-001\""));
 }
 
@@ -233,6 +236,29 @@ TEST(SummaryAndTerminal, EmptySuiteIsReportedAsAnError) {
   EXPECT_THAT(terminal, HasSubstr("error: the suite ran no test"));
   EXPECT_EQ(last_line(terminal), "0 passed, 1 failed");
   EXPECT_THAT(verdict::render_summary_md(r), HasSubstr("# Verdict: ⚠️ error"));
+}
+
+TEST(VerdictFiles, InvalidUtf8FromASystemNeverLosesTheVerdict) {
+  // A system or a scenario may hand us any bytes; the files must still be written and valid.
+  RunReport r = run({suite("fixtures", {failed_case("bad \xff name", "message \xc3\x28 here")})});
+
+  json v = json::parse(verdict::render_verdict_json(r));  // throws if the writer gave up or wrote bad UTF-8
+  EXPECT_EQ(v["status"], "fail");
+  EXPECT_EQ(v["findings"][0]["message"], "message \xef\xbf\xbd( here");
+
+  std::string xml = verdict::render_junit_xml(r);
+  EXPECT_EQ(xml_problem(xml), "");
+  EXPECT_EQ(xml.find('\xff'), std::string::npos);
+  EXPECT_THAT(xml, HasSubstr("name=\"bad \xef\xbf\xbd name\""));
+}
+
+TEST(VerdictFiles, SuiteWhoseCasesWereAllSkippedIsAnError) {
+  RunReport r = run({suite("properties:inventory", {skipped_case("a"), skipped_case("b")})});
+  EXPECT_EQ(r.status(), Status::error);
+  EXPECT_EQ(r.failed(), 1);  // the suite itself: it judged nothing
+  EXPECT_EQ(last_line(verdict::render_terminal(r)), "0 passed, 1 failed, 2 skipped");
+  std::string xml = verdict::render_junit_xml(r);
+  EXPECT_THAT(xml, HasSubstr("<error message=\"the suite ran no test\""));
 }
 
 }  // namespace

@@ -32,9 +32,9 @@ struct Expected {
 struct Movement {
   std::string kind;  // receive | fulfill | transfer_out | transfer_in | adjust | reversal
   std::string sku, batch, location;
-  Units qty = 0;           // signed
-  int transfer = -1;       // index of the transfer, -1 if none
-  int reverses = -1;       // index of the reversed movement, -1 if none
+  Units qty = 0;      // signed
+  int transfer = -1;  // index of the transfer, -1 if none
+  int reverses = -1;  // index of the reversed movement, -1 if none
   bool reversed = false;
 };
 
@@ -51,8 +51,8 @@ class InventoryModel {
                    const std::string& qty);
   Expected adjust(const std::string& sku, const std::string& batch, const std::string& location,
                   const std::string& delta, const std::string& reason);
-  Expected transfer(const std::string& sku, const std::string& batch, const std::string& from,
-                    const std::string& to, const std::string& qty);
+  Expected transfer(const std::string& sku, const std::string& batch, const std::string& from, const std::string& to,
+                    const std::string& qty);
   // index: a movement of the model (-1: one the system has never seen → NOT_FOUND).
   Expected reverse(int index);
 

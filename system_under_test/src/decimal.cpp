@@ -38,7 +38,8 @@ Outcome<int128> parse_decimal_units(std::string_view text, int scale, int precis
     if (seen_point) {
       if (++fraction_digits > scale) return bad(fmt::format("more than {} decimal places", scale));
     } else if (integer_digits > 0 || c != '0') {
-      if (++integer_digits > max_integer_digits) return bad(fmt::format("more than {} integer digits (out of range)", max_integer_digits));
+      if (++integer_digits > max_integer_digits)
+        return bad(fmt::format("more than {} integer digits (out of range)", max_integer_digits));
     }
     units = units * 10 + (c - '0');  // cannot overflow: at most `precision` <= 36 digits
   }

@@ -2,10 +2,10 @@
 
 #include "sut/inventory.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "sut/decimal.hpp"
 #include "tx.hpp"
@@ -21,16 +21,20 @@ constexpr std::size_t reason_length_max = 200;
 template <typename T>
 Reported<T> finish(const MutationReport& report, T value) {
   switch (report.kind) {
-    case MutationReport::Kind::ok: return {Outcome<T>(std::move(value)), report};
-    case MutationReport::Kind::error: return {Outcome<T>(report.error), report};
-    case MutationReport::Kind::unknown: break;
+    case MutationReport::Kind::ok:
+      return {Outcome<T>(std::move(value)), report};
+    case MutationReport::Kind::error:
+      return {Outcome<T>(report.error), report};
+    case MutationReport::Kind::unknown:
+      break;
   }
   return {Outcome<T>(Unknown{report.message}), report};
 }
 
 std::optional<Error> check_text(const std::string& value, const char* field, std::size_t length_max) {
   if (value.empty()) return validation(field, fmt::format("{}: is required", field));
-  if (value.size() > length_max) return validation(field, fmt::format("{}: longer than {} characters", field, length_max));
+  if (value.size() > length_max)
+    return validation(field, fmt::format("{}: longer than {} characters", field, length_max));
   for (unsigned char c : value) {
     if (c < 0x20 || c == 0x7f) return validation(field, fmt::format("{}: control characters are not allowed", field));
   }
@@ -41,7 +45,8 @@ std::optional<Error> check_text(const std::string& value, const char* field, std
 Outcome<Quantity> positive_quantity(const std::string& text, const char* field) {
   auto q = Quantity::parse(text, field);
   if (!q.ok()) return q.error();
-  if (!q.value().is_positive()) return validation(field, fmt::format("{}: must be greater than zero, got {}", field, text));
+  if (!q.value().is_positive())
+    return validation(field, fmt::format("{}: must be greater than zero, got {}", field, text));
   return q;
 }
 
@@ -54,12 +59,15 @@ std::optional<long long> find_id(Tx& tx, const char* sql, const std::string& a, 
 }
 
 Outcome<long long> product_id(Tx& tx, const std::string& sku) {
-  if (auto id = find_id(tx, "SELECT product_id FROM products WHERE tenant_id = $1 AND sku = $2", tenant_of(tx), sku)) return *id;
+  if (auto id = find_id(tx, "SELECT product_id FROM products WHERE tenant_id = $1 AND sku = $2", tenant_of(tx), sku))
+    return *id;
   return not_found("sku", fmt::format("sku: no product '{}'", sku));
 }
 
 Outcome<long long> location_id(Tx& tx, const std::string& code, const char* field) {
-  if (auto id = find_id(tx, "SELECT location_id FROM locations WHERE tenant_id = $1 AND code = $2", tenant_of(tx), code)) return *id;
+  if (auto id =
+          find_id(tx, "SELECT location_id FROM locations WHERE tenant_id = $1 AND code = $2", tenant_of(tx), code))
+    return *id;
   return not_found(field, fmt::format("{}: no location '{}'", field, code));
 }
 
@@ -116,7 +124,8 @@ Outcome<Quantity> apply_delta(const Slot& slot, Quantity delta, const char* fiel
   if (!next) return validation(field, fmt::format("{}: on-hand would exceed the largest quantity", field));
   if (next->is_negative()) {
     return Error{Code::insufficient_stock, field,
-                 fmt::format("{}: on hand is {}, the movement needs {}", field, slot.qty.to_string(), delta.negated().to_string())};
+                 fmt::format("{}: on hand is {}, the movement needs {}", field, slot.qty.to_string(),
+                             delta.negated().to_string())};
   }
   return *next;
 }
@@ -127,11 +136,12 @@ long long insert_movement(Tx& tx, const char* kind, long long batch, long long l
   auto r = tx.sql().exec_params1(
       "INSERT INTO movements (tenant_id, kind, batch_id, location_id, qty, reason, transfer_id, "
       "reverses_movement_id, mutation_id, actor, as_of) "
-      "VALUES ($1, $2, $3, $4, $5::numeric, NULLIF($6, ''), NULLIF($7::bigint, 0), NULLIF($8::bigint, 0), $9, $10, $11::timestamptz) "
+      "VALUES ($1, $2, $3, $4, $5::numeric, NULLIF($6, ''), NULLIF($7::bigint, 0), NULLIF($8::bigint, 0), $9, $10, "
+      "$11::timestamptz) "
       "RETURNING movement_id",
       // Ids are positive, so 0 stands for "none" on the wire.
-      tenant_of(tx), kind, batch, location, qty.to_string(), reason, transfer_id.value_or(0), reverses.value_or(0), tx.mutation_id(),
-      tx.context().actor, tx.context().as_of);
+      tenant_of(tx), kind, batch, location, qty.to_string(), reason, transfer_id.value_or(0), reverses.value_or(0),
+      tx.mutation_id(), tx.context().actor, tx.context().as_of);
   long long id = r[0].as<long long>();
   tx.touch("movement", id);
   tx.touch("batch", batch);
@@ -142,7 +152,8 @@ long long insert_movement(Tx& tx, const char* kind, long long batch, long long l
 void write_slot(Tx& tx, Slot& slot, Quantity next) {
   // The version check is a second wall behind the row lock: it must always match.
   auto r = tx.sql().exec_params(
-      "UPDATE on_hand SET qty = $1::numeric, version = version + 1 WHERE batch_id = $2 AND location_id = $3 AND version = $4",
+      "UPDATE on_hand SET qty = $1::numeric, version = version + 1 WHERE batch_id = $2 AND location_id = $3 AND "
+      "version = $4",
       next.to_string(), slot.batch_id, slot.location_id, slot.version);
   if (r.affected_rows() != 1) throw RetryTransaction("on_hand version moved under a row lock");
   slot.qty = next;
@@ -212,7 +223,8 @@ Reported<ProductAdded> add_product(Session& s, const RequestContext& c, const Ad
         "INSERT INTO products (tenant_id, sku, name, created_at) VALUES ($1, $2, $3, $4::timestamptz) "
         "ON CONFLICT (tenant_id, sku) DO NOTHING RETURNING product_id",
         c.tenant, cmd.sku, cmd.name, c.as_of);
-    if (r.empty()) return Error{Code::already_exists, "sku", fmt::format("sku: a product '{}' exists already", cmd.sku)};
+    if (r.empty())
+      return Error{Code::already_exists, "sku", fmt::format("sku: a product '{}' exists already", cmd.sku)};
     out.product_id = r[0][0].as<long long>();
     tx.touch("product", out.product_id);
     return std::nullopt;
@@ -229,7 +241,8 @@ Reported<LocationAdded> add_location(Session& s, const RequestContext& c, const 
         "INSERT INTO locations (tenant_id, code, created_at) VALUES ($1, $2, $3::timestamptz) "
         "ON CONFLICT (tenant_id, code) DO NOTHING RETURNING location_id",
         c.tenant, cmd.location, c.as_of);
-    if (r.empty()) return Error{Code::already_exists, "location", fmt::format("location: '{}' exists already", cmd.location)};
+    if (r.empty())
+      return Error{Code::already_exists, "location", fmt::format("location: '{}' exists already", cmd.location)};
     out.location_id = r[0][0].as<long long>();
     tx.touch("location", out.location_id);
     return std::nullopt;
@@ -262,7 +275,9 @@ Reported<Moved> receive(Session& s, const RequestContext& c, const Receive& cmd)
         c.tenant, product.value(), cmd.batch);
     long long b = 0;
     if (existing.empty()) {
-      if (!unit_cost) return validation("unit_cost", fmt::format("unit_cost: required for the first receipt of batch '{}'", cmd.batch));
+      if (!unit_cost)
+        return validation("unit_cost",
+                          fmt::format("unit_cost: required for the first receipt of batch '{}'", cmd.batch));
       // Two first receipts of one batch may race: the loser waits for the winner's commit, inserts
       // nothing, and then reads the winner's row (a new statement sees it in read committed).
       auto r = tx.sql().exec_params(
@@ -297,11 +312,13 @@ Reported<Moved> receive(Session& s, const RequestContext& c, const Receive& cmd)
 }
 
 Reported<Moved> fulfill(Session& s, const RequestContext& c, const Fulfill& cmd) {
-  return simple_movement(s, c, "inventory.fulfill", "fulfill", cmd.sku, cmd.batch, cmd.location, cmd.qty, "qty", false, "");
+  return simple_movement(s, c, "inventory.fulfill", "fulfill", cmd.sku, cmd.batch, cmd.location, cmd.qty, "qty", false,
+                         "");
 }
 
 Reported<Moved> adjust(Session& s, const RequestContext& c, const Adjust& cmd) {
-  return simple_movement(s, c, "inventory.adjust", "adjust", cmd.sku, cmd.batch, cmd.location, cmd.delta, "delta", true, cmd.reason);
+  return simple_movement(s, c, "inventory.adjust", "adjust", cmd.sku, cmd.batch, cmd.location, cmd.delta, "delta", true,
+                         cmd.reason);
 }
 
 Reported<Transferred> transfer(Session& s, const RequestContext& c, const Transfer& cmd) {
@@ -330,8 +347,10 @@ Reported<Transferred> transfer(Session& s, const RequestContext& c, const Transf
     if (!target_next.ok()) return target_next.error();
     out.transfer_id = tx.sql().exec1("SELECT nextval('transfer_ids')")[0].as<long long>();
     // Both legs in one transaction: the pair is written together or not at all.
-    out.out_movement_id = insert_movement(tx, "transfer_out", b.value(), from.value(), qty.value().negated(), "", out.transfer_id, std::nullopt);
-    out.in_movement_id = insert_movement(tx, "transfer_in", b.value(), to.value(), qty.value(), "", out.transfer_id, std::nullopt);
+    out.out_movement_id = insert_movement(tx, "transfer_out", b.value(), from.value(), qty.value().negated(), "",
+                                          out.transfer_id, std::nullopt);
+    out.in_movement_id =
+        insert_movement(tx, "transfer_in", b.value(), to.value(), qty.value(), "", out.transfer_id, std::nullopt);
     VERDICT_FAILPOINT("inventory.after_journal_insert");
     write_slot(tx, source, source_next.value());
     write_slot(tx, target, target_next.value());
@@ -352,22 +371,29 @@ Reported<Reversed> reverse(Session& s, const RequestContext& c, const Reverse& c
     if (original.empty()) return not_found("movement", fmt::format("movement: no movement {}", cmd.movement_id));
     std::string kind = original[0][0].as<std::string>();
     if (kind == "reversal") {
-      return Error{Code::not_reversible, "movement", fmt::format("movement: {} is a reversal; a reversal is never reversed", cmd.movement_id)};
+      return Error{Code::not_reversible, "movement",
+                   fmt::format("movement: {} is a reversal; a reversal is never reversed", cmd.movement_id)};
     }
     // A transfer is reversed as a pair: both legs, whichever was named.
     auto legs = original[0][1].is_null()
-                    ? tx.sql().exec_params("SELECT movement_id, batch_id, location_id, qty::text FROM movements WHERE movement_id = $1", cmd.movement_id)
-                    : tx.sql().exec_params("SELECT movement_id, batch_id, location_id, qty::text FROM movements WHERE tenant_id = $1 AND transfer_id = $2 ORDER BY movement_id",
-                                           c.tenant, original[0][1].as<long long>());
+                    ? tx.sql().exec_params(
+                          "SELECT movement_id, batch_id, location_id, qty::text FROM movements WHERE movement_id = $1",
+                          cmd.movement_id)
+                    : tx.sql().exec_params(
+                          "SELECT movement_id, batch_id, location_id, qty::text FROM movements WHERE tenant_id = $1 "
+                          "AND transfer_id = $2 ORDER BY movement_id",
+                          c.tenant, original[0][1].as<long long>());
     std::vector<std::pair<long long, long long>> keys;
     for (const auto& leg : legs) keys.emplace_back(leg[1].as<long long>(), leg[2].as<long long>());
     auto slots = lock_slots(tx, keys);
     // Checked after the locks: a concurrent reversal of the same movement has committed by now.
     for (const auto& leg : legs) {
-      auto done = tx.sql().exec_params("SELECT movement_id FROM movements WHERE reverses_movement_id = $1", leg[0].as<long long>());
+      auto done = tx.sql().exec_params("SELECT movement_id FROM movements WHERE reverses_movement_id = $1",
+                                       leg[0].as<long long>());
       if (!done.empty()) {
-        return Error{Code::already_reversed, "movement", fmt::format("movement: {} was reversed already by movement {}",
-                                                                    leg[0].as<long long>(), done[0][0].as<long long>())};
+        return Error{Code::already_reversed, "movement",
+                     fmt::format("movement: {} was reversed already by movement {}", leg[0].as<long long>(),
+                                 done[0][0].as<long long>())};
       }
     }
     std::vector<std::pair<Slot*, Quantity>> writes;
@@ -378,13 +404,15 @@ Reported<Reversed> reverse(Session& s, const RequestContext& c, const Reverse& c
       if (!next.ok()) return next.error();
       slot.qty = next.value();  // both legs may share no slot, but keep the running value exact
       writes.emplace_back(&slot, next.value());
-      out.reversal_movement_ids.push_back(insert_movement(tx, "reversal", leg[1].as<long long>(), leg[2].as<long long>(),
-                                                          qty.value().negated(), "", std::nullopt, leg[0].as<long long>()));
+      out.reversal_movement_ids.push_back(insert_movement(tx, "reversal", leg[1].as<long long>(),
+                                                          leg[2].as<long long>(), qty.value().negated(), "",
+                                                          std::nullopt, leg[0].as<long long>()));
     }
     VERDICT_FAILPOINT("inventory.after_journal_insert");
     for (auto& [slot, next] : writes) {
       auto r = tx.sql().exec_params(
-          "UPDATE on_hand SET qty = $1::numeric, version = version + 1 WHERE batch_id = $2 AND location_id = $3 AND version = $4",
+          "UPDATE on_hand SET qty = $1::numeric, version = version + 1 WHERE batch_id = $2 AND location_id = $3 AND "
+          "version = $4",
           next.to_string(), slot->batch_id, slot->location_id, slot->version);
       if (r.affected_rows() != 1) throw RetryTransaction("on_hand version moved under a row lock");
       ++slot->version;
@@ -403,7 +431,8 @@ Outcome<std::string> on_hand(Session& s, const RequestContext& c, const std::str
     if (!b.ok()) return void(result = b.error());
     auto l = location_id(tx, location, "location");
     if (!l.ok()) return void(result = l.error());
-    auto r = tx.sql().exec_params("SELECT qty::text FROM on_hand WHERE batch_id = $1 AND location_id = $2", b.value(), l.value());
+    auto r = tx.sql().exec_params("SELECT qty::text FROM on_hand WHERE batch_id = $1 AND location_id = $2", b.value(),
+                                  l.value());
     result = r.empty() ? Quantity().to_string() : r[0][0].as<std::string>();
   });
   return *result;
@@ -412,7 +441,8 @@ Outcome<std::string> on_hand(Session& s, const RequestContext& c, const std::str
 Outcome<ProductView> product(Session& s, const RequestContext& c, const std::string& sku) {
   std::optional<Outcome<ProductView>> result;
   s.read(c, [&](Tx& tx) {
-    auto r = tx.sql().exec_params("SELECT sku, name, version FROM products WHERE tenant_id = $1 AND sku = $2", c.tenant, sku);
+    auto r = tx.sql().exec_params("SELECT sku, name, version FROM products WHERE tenant_id = $1 AND sku = $2", c.tenant,
+                                  sku);
     if (r.empty()) return void(result = not_found("sku", fmt::format("sku: no product '{}'", sku)));
     result = ProductView{r[0][0].as<std::string>(), r[0][1].as<std::string>(), r[0][2].as<long long>()};
   });
@@ -422,10 +452,12 @@ Outcome<ProductView> product(Session& s, const RequestContext& c, const std::str
 Outcome<MovementView> movement(Session& s, const RequestContext& c, long long movement_id) {
   std::optional<Outcome<MovementView>> result;
   s.read(c, [&](Tx& tx) {
-    auto r = tx.sql().exec_params("SELECT kind, qty::text, batch_id, location_id FROM movements WHERE tenant_id = $1 AND movement_id = $2",
-                                  c.tenant, movement_id);
+    auto r = tx.sql().exec_params(
+        "SELECT kind, qty::text, batch_id, location_id FROM movements WHERE tenant_id = $1 AND movement_id = $2",
+        c.tenant, movement_id);
     if (r.empty()) return void(result = not_found("movement", fmt::format("movement: no movement {}", movement_id)));
-    result = MovementView{r[0][0].as<std::string>(), r[0][1].as<std::string>(), r[0][2].as<long long>(), r[0][3].as<long long>()};
+    result = MovementView{r[0][0].as<std::string>(), r[0][1].as<std::string>(), r[0][2].as<long long>(),
+                          r[0][3].as<long long>()};
   });
   return *result;
 }
@@ -439,7 +471,8 @@ Outcome<std::vector<StockLevel>> stock_levels(Session& s, const RequestContext& 
         "JOIN locations l ON l.location_id = o.location_id "
         "WHERE o.tenant_id = $1 ORDER BY p.sku, b.code, l.code",
         c.tenant);
-    for (const auto& r : rows) out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::string>()});
+    for (const auto& r : rows)
+      out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::string>()});
   });
   return out;
 }

@@ -1,11 +1,12 @@
 // The inventory module's invariants (DESIGN §4). Each query returns the violating rows with their
 // causality columns; $1 is NULL (full form) or the touched keys (scoped form).
 
-#include <string>
+#include "sut/inventory_invariants.hpp"
 
 #include <fmt/format.h>
 
-#include "sut/inventory_invariants.hpp"
+#include <string>
+
 #include "verdict/invariants.hpp"
 
 namespace sut::inventory {
@@ -21,10 +22,10 @@ std::string in_scope(const char* kind, const char* column) {
 
 void register_invariants() {
   using verdict::register_invariant;
-  register_invariant({
-      "INV-STOCK-001", "inventory",
-      "On-hand per (batch, location) equals the sum of that slot's movements in the journal.",
-      fmt::format(R"(WITH journal AS (
+  register_invariant(
+      {"INV-STOCK-001", "inventory",
+       "On-hand per (batch, location) equals the sum of that slot's movements in the journal.",
+       fmt::format(R"(WITH journal AS (
   SELECT tenant_id, batch_id, location_id, sum(qty) AS journal_qty
   FROM movements WHERE {0} GROUP BY tenant_id, batch_id, location_id),
 projection AS (
@@ -36,26 +37,27 @@ SELECT coalesce(p.tenant_id, j.tenant_id) AS tenant_id,
 FROM projection p
 FULL JOIN journal j ON j.tenant_id = p.tenant_id AND j.batch_id = p.batch_id AND j.location_id = p.location_id
 WHERE coalesce(p.qty, 0) <> coalesce(j.journal_qty, 0)
-ORDER BY 2, 3)", in_scope("batch", "batch_id"), in_scope("batch", "batch_id")),
-      "critical",
-      "A projection update was skipped or doubled. Find the movements of the slot after its last correct "
-      "state (mutation_id ties them to the log); rebuild on_hand from the journal, never the other way round."});
+ORDER BY 2, 3)",
+                   in_scope("batch", "batch_id"), in_scope("batch", "batch_id")),
+       "critical",
+       "A projection update was skipped or doubled. Find the movements of the slot after its last correct "
+       "state (mutation_id ties them to the log); rebuild on_hand from the journal, never the other way round."});
 
-  register_invariant({
-      "INV-STOCK-002", "inventory",
-      "No on-hand quantity is negative.",
-      fmt::format(R"(SELECT tenant_id, batch_id, location_id, qty AS on_hand_qty
+  register_invariant(
+      {"INV-STOCK-002", "inventory", "No on-hand quantity is negative.",
+       fmt::format(R"(SELECT tenant_id, batch_id, location_id, qty AS on_hand_qty
 FROM on_hand WHERE qty < 0 AND {}
-ORDER BY batch_id, location_id)", in_scope("batch", "batch_id")),
-      "critical",
-      "Stock was sold or moved that was not there (oversell). Look for a mutation that checked stock without "
-      "holding the on_hand row lock."});
+ORDER BY batch_id, location_id)",
+                   in_scope("batch", "batch_id")),
+       "critical",
+       "Stock was sold or moved that was not there (oversell). Look for a mutation that checked stock without "
+       "holding the on_hand row lock."});
 
-  register_invariant({
-      "INV-STOCK-003", "inventory",
-      "Every reversal references an existing movement of the same tenant, batch and location, and negates it exactly; "
-      "only reversals reference a movement, and no reversal reverses a reversal.",
-      fmt::format(R"(SELECT r.tenant_id, r.movement_id, r.batch_id, r.location_id, r.kind, r.qty,
+  register_invariant(
+      {"INV-STOCK-003", "inventory",
+       "Every reversal references an existing movement of the same tenant, batch and location, and negates it exactly; "
+       "only reversals reference a movement, and no reversal reverses a reversal.",
+       fmt::format(R"(SELECT r.tenant_id, r.movement_id, r.batch_id, r.location_id, r.kind, r.qty,
        r.reverses_movement_id AS original_movement_id, o.kind AS original_kind,
        o.batch_id AS original_batch_id, o.location_id AS original_location_id, o.qty AS original_qty
 FROM movements r
@@ -65,31 +67,32 @@ WHERE (r.kind = 'reversal' OR r.reverses_movement_id IS NOT NULL)
        OR o.batch_id <> r.batch_id OR o.location_id <> r.location_id
        OR o.qty <> -r.qty OR o.kind = 'reversal')
   AND ({} OR {})
-ORDER BY r.movement_id)", in_scope("movement", "r.movement_id"), in_scope("batch", "r.batch_id")),
-      "critical",
-      "A correction does not mirror what it corrects. Reverse the bad reversal is not allowed: post an "
-      "adjustment with a reason and fix the code that built the reversal."});
+ORDER BY r.movement_id)",
+                   in_scope("movement", "r.movement_id"), in_scope("batch", "r.batch_id")),
+       "critical",
+       "A correction does not mirror what it corrects. Reverse the bad reversal is not allowed: post an "
+       "adjustment with a reason and fix the code that built the reversal."});
 
-  register_invariant({
-      "INV-STOCK-004", "inventory",
-      "No movement is reversed more than once.",
-      fmt::format(R"(SELECT m.tenant_id, m.reverses_movement_id AS movement_id, min(m.batch_id) AS batch_id,
+  register_invariant(
+      {"INV-STOCK-004", "inventory", "No movement is reversed more than once.",
+       fmt::format(R"(SELECT m.tenant_id, m.reverses_movement_id AS movement_id, min(m.batch_id) AS batch_id,
        min(m.location_id) AS location_id, count(*) AS reversal_count,
        string_agg(m.movement_id::text, ',' ORDER BY m.movement_id) AS reversal_movement_ids
 FROM movements m
 WHERE m.reverses_movement_id IS NOT NULL AND ({} OR {})
 GROUP BY m.tenant_id, m.reverses_movement_id
 HAVING count(*) > 1
-ORDER BY 2)", in_scope("movement", "m.reverses_movement_id"), in_scope("batch", "m.batch_id")),
-      "critical",
-      "A double reversal creates stock from nothing. Check the unique constraint movements_reversed_once "
-      "and the ALREADY_REVERSED check under the on_hand lock."});
+ORDER BY 2)",
+                   in_scope("movement", "m.reverses_movement_id"), in_scope("batch", "m.batch_id")),
+       "critical",
+       "A double reversal creates stock from nothing. Check the unique constraint movements_reversed_once "
+       "and the ALREADY_REVERSED check under the on_hand lock."});
 
-  register_invariant({
-      "INV-STOCK-005", "inventory",
-      "Every transfer is exactly one out leg and one in leg of the same batch between two different locations, "
-      "and the legs balance.",
-      fmt::format(R"(SELECT min(m.tenant_id) AS tenant_id, m.transfer_id, min(m.batch_id) AS batch_id,
+  register_invariant(
+      {"INV-STOCK-005", "inventory",
+       "Every transfer is exactly one out leg and one in leg of the same batch between two different locations, "
+       "and the legs balance.",
+       fmt::format(R"(SELECT min(m.tenant_id) AS tenant_id, m.transfer_id, min(m.batch_id) AS batch_id,
        count(*) AS legs, sum(m.qty) AS net_qty,
        string_agg(m.movement_id::text, ',' ORDER BY m.movement_id) AS movement_ids,
        string_agg(m.location_id::text, ',' ORDER BY m.movement_id) AS location_ids
@@ -102,15 +105,15 @@ HAVING (m.transfer_id IS NULL OR count(*) <> 2 OR sum(m.qty) <> 0
         OR min(m.batch_id) <> max(m.batch_id) OR min(m.location_id) = max(m.location_id)
         OR min(m.tenant_id) <> max(m.tenant_id))
    AND (bool_or({}) OR bool_or({}))
-ORDER BY 2)", in_scope("movement", "m.movement_id"), in_scope("batch", "m.batch_id")),
-      "critical",
-      "Stock appeared or vanished in transit. Both legs must be written in one transaction; find the "
-      "mutation_id of the legs and the code path that wrote only one."});
+ORDER BY 2)",
+                   in_scope("movement", "m.movement_id"), in_scope("batch", "m.batch_id")),
+       "critical",
+       "Stock appeared or vanished in transit. Both legs must be written in one transaction; find the "
+       "mutation_id of the legs and the code path that wrote only one."});
 
-  register_invariant({
-      "INV-STOCK-006", "inventory",
-      "Every movement references a known batch, location and product of its own tenant.",
-      fmt::format(R"(SELECT m.tenant_id, m.movement_id, m.batch_id, m.location_id,
+  register_invariant(
+      {"INV-STOCK-006", "inventory", "Every movement references a known batch, location and product of its own tenant.",
+       fmt::format(R"(SELECT m.tenant_id, m.movement_id, m.batch_id, m.location_id,
        b.batch_id IS NULL AS unknown_batch, l.location_id IS NULL AS unknown_location,
        p.product_id IS NULL AS unknown_product
 FROM movements m
@@ -119,28 +122,29 @@ LEFT JOIN locations l ON l.location_id = m.location_id AND l.tenant_id = m.tenan
 LEFT JOIN products p ON p.product_id = b.product_id AND p.tenant_id = b.tenant_id
 WHERE (b.batch_id IS NULL OR l.location_id IS NULL OR p.product_id IS NULL)
   AND ({} OR {})
-ORDER BY m.movement_id)", in_scope("movement", "m.movement_id"), in_scope("batch", "m.batch_id")),
-      "critical",
-      "A movement points at nothing, or across tenants. Foreign keys should make this impossible: check "
-      "for disabled triggers (session_replication_role) or a bulk load that bypassed them."});
+ORDER BY m.movement_id)",
+                   in_scope("movement", "m.movement_id"), in_scope("batch", "m.batch_id")),
+       "critical",
+       "A movement points at nothing, or across tenants. Foreign keys should make this impossible: check "
+       "for disabled triggers (session_replication_role) or a bulk load that bypassed them."});
 
-  register_invariant({
-      "INV-STOCK-007", "inventory",
-      "Every movement's sign matches its kind (receive and transfer_in add, fulfill and transfer_out remove), "
-      "and every adjustment states a reason.",
-      fmt::format(R"(SELECT m.tenant_id, m.movement_id, m.batch_id, m.location_id, m.kind, m.qty, m.reason
+  register_invariant(
+      {"INV-STOCK-007", "inventory",
+       "Every movement's sign matches its kind (receive and transfer_in add, fulfill and transfer_out remove), "
+       "and every adjustment states a reason.",
+       fmt::format(R"(SELECT m.tenant_id, m.movement_id, m.batch_id, m.location_id, m.kind, m.qty, m.reason
 FROM movements m
 WHERE ((m.kind IN ('receive', 'transfer_in') AND m.qty <= 0)
     OR (m.kind IN ('fulfill', 'transfer_out') AND m.qty >= 0)
     OR (m.kind = 'adjust' AND (m.reason IS NULL OR m.reason = '')))
   AND ({} OR {})
-ORDER BY m.movement_id)", in_scope("movement", "m.movement_id"), in_scope("batch", "m.batch_id")),
-      "major",
-      "A command wrote a quantity with the wrong sign. Fix the command; correct the stock with a reversal."});
-  register_invariant({
-      "INV-STOCK-008", "inventory",
-      "A transfer is reversed as a pair or not at all: either none or both of its legs have a reversal.",
-      fmt::format(R"(SELECT min(t.tenant_id) AS tenant_id, t.transfer_id, min(t.batch_id) AS batch_id,
+ORDER BY m.movement_id)",
+                   in_scope("movement", "m.movement_id"), in_scope("batch", "m.batch_id")),
+       "major", "A command wrote a quantity with the wrong sign. Fix the command; correct the stock with a reversal."});
+  register_invariant(
+      {"INV-STOCK-008", "inventory",
+       "A transfer is reversed as a pair or not at all: either none or both of its legs have a reversal.",
+       fmt::format(R"(SELECT min(t.tenant_id) AS tenant_id, t.transfer_id, min(t.batch_id) AS batch_id,
        count(r.movement_id) AS reversed_legs,
        string_agg(t.movement_id::text, ',' ORDER BY t.movement_id) AS movement_ids,
        string_agg(r.movement_id::text, ',' ORDER BY r.movement_id) AS reversal_movement_ids
@@ -150,26 +154,29 @@ WHERE t.transfer_id IS NOT NULL
 GROUP BY t.transfer_id
 HAVING count(r.movement_id) NOT IN (0, count(*))
    AND (bool_or({}) OR bool_or({}) OR bool_or({}))
-ORDER BY 2)", in_scope("movement", "t.movement_id"), in_scope("movement", "r.movement_id"), in_scope("batch", "t.batch_id")),
-      "critical",
-      "Half a transfer was undone: stock sits in one location twice or in none. Reverse the other leg "
-      "(or post an adjustment with a reason) and fix the reversal path to take both legs in one transaction."});
+ORDER BY 2)",
+                   in_scope("movement", "t.movement_id"), in_scope("movement", "r.movement_id"),
+                   in_scope("batch", "t.batch_id")),
+       "critical",
+       "Half a transfer was undone: stock sits in one location twice or in none. Reverse the other leg "
+       "(or post an adjustment with a reason) and fix the reversal path to take both legs in one transaction."});
 
-  register_invariant({
-      "INV-STOCK-009", "inventory",
-      "Stock never went below zero in the past: replaying each slot's journal in movement order, the "
-      "running balance stays at or above zero before the slot's latest movement (the current balance is "
-      "INV-STOCK-002's; ids are taken under the slot's row lock, so id order is commit order).",
-      fmt::format(R"(SELECT tenant_id, movement_id, batch_id, location_id, qty, running_qty
+  register_invariant(
+      {"INV-STOCK-009", "inventory",
+       "Stock never went below zero in the past: replaying each slot's journal in movement order, the "
+       "running balance stays at or above zero before the slot's latest movement (the current balance is "
+       "INV-STOCK-002's; ids are taken under the slot's row lock, so id order is commit order).",
+       fmt::format(R"(SELECT tenant_id, movement_id, batch_id, location_id, qty, running_qty
 FROM (SELECT tenant_id, movement_id, batch_id, location_id, qty,
              sum(qty) OVER (PARTITION BY batch_id, location_id ORDER BY movement_id) AS running_qty,
              max(movement_id) OVER (PARTITION BY batch_id, location_id) AS latest_movement_id
       FROM movements WHERE {}) replay
 WHERE running_qty < 0 AND movement_id < latest_movement_id
-ORDER BY movement_id)", in_scope("batch", "batch_id")),
-      "critical",
-      "Something was sold or moved before it was there, even if later receipts hid it. Look for a "
-      "mutation that checked stock without holding the on_hand row lock, or a movement inserted out of order."});
+ORDER BY movement_id)",
+                   in_scope("batch", "batch_id")),
+       "critical",
+       "Something was sold or moved before it was there, even if later receipts hid it. Look for a "
+       "mutation that checked stock without holding the on_hand row lock, or a movement inserted out of order."});
 }
 
 }  // namespace sut::inventory

@@ -1,9 +1,9 @@
 #include "sut/migrator.hpp"
 
+#include <fmt/format.h>
+
 #include <functional>
 #include <map>
-
-#include <fmt/format.h>
 #include <pqxx/pqxx>
 
 namespace sut {
@@ -59,7 +59,8 @@ int migrate(const std::string& conninfo, const std::vector<Migration>& migration
   for (const auto& m : migrations) known[m.version] = &m;
   for (const auto& [version, entry] : done) {
     if (!known.count(version)) {
-      throw MigrationError(fmt::format("migration {} ({}) is applied to the database but unknown to this build", version, entry.first));
+      throw MigrationError(
+          fmt::format("migration {} ({}) is applied to the database but unknown to this build", version, entry.first));
     }
   }
   int applied = 0;
@@ -70,13 +71,15 @@ int migrate(const std::string& conninfo, const std::vector<Migration>& migration
       if (it->second.second != checksum) {
         throw MigrationError(fmt::format(
             "migration {} ({}) changed after it was applied: checksum {} in the database, {} in this build; "
-            "add a new migration instead of editing an applied one", version, m->name, it->second.second, checksum));
+            "add a new migration instead of editing an applied one",
+            version, m->name, it->second.second, checksum));
       }
       continue;
     }
     try {
       w.exec(m->sql);
-      w.exec_params("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)", version, m->name, checksum);
+      w.exec_params("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)", version, m->name,
+                    checksum);
       w.commit();
     } catch (const pqxx::sql_error& e) {
       // The migration's transaction rolled back: none of it is applied.

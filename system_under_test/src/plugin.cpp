@@ -2,10 +2,10 @@
 // commands as JSON), its invariants, failpoints and error codes. The only unit that adapts JSON
 // commands to the typed domain API.
 
+#include <fmt/format.h>
+
 #include <functional>
 #include <map>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "sut/inventory.hpp"
@@ -76,7 +76,8 @@ verdict::StepOutcome to_step(const inventory::Reported<T>& r, const std::functio
 }
 
 json moved_json(const inventory::Moved& m) {
-  return json{{"movement_id", m.movement_id}, {"batch_id", m.batch_id}, {"location_id", m.location_id}, {"on_hand", m.on_hand}};
+  return json{
+      {"movement_id", m.movement_id}, {"batch_id", m.batch_id}, {"location_id", m.location_id}, {"on_hand", m.on_hand}};
 }
 
 class Connection final : public verdict::SystemConnection {
@@ -121,7 +122,8 @@ class Connection final : public verdict::SystemConnection {
   std::string read_checked(const std::string& what, const RequestContext& c, const json& args,
                            const std::function<std::string(const Error&)>& error_json) {
     if (what == "on_hand") {
-      auto r = inventory::on_hand(session_, c, text_arg(args, "sku"), text_arg(args, "batch"), text_arg(args, "location"));
+      auto r =
+          inventory::on_hand(session_, c, text_arg(args, "sku"), text_arg(args, "batch"), text_arg(args, "location"));
       return r.ok() ? json(r.value()).dump() : error_json(r.error());
     }
     if (what == "product") {
@@ -139,7 +141,8 @@ class Connection final : public verdict::SystemConnection {
       auto r = inventory::stock_levels(session_, c);
       if (!r.ok()) return error_json(r.error());
       json rows = json::array();
-      for (const auto& s : r.value()) rows.push_back({{"sku", s.sku}, {"batch", s.batch}, {"location", s.location}, {"qty", s.qty}});
+      for (const auto& s : r.value())
+        rows.push_back({{"sku", s.sku}, {"batch", s.batch}, {"location", s.location}, {"qty", s.qty}});
       return rows.dump();
     }
     throw std::runtime_error("unknown read '" + what + "' (on_hand, product, movement, stock)");
@@ -149,38 +152,48 @@ class Connection final : public verdict::SystemConnection {
     using namespace inventory;
     if (name == "catalog.add_product") {
       return to_step<ProductAdded>(add_product(session_, c, {text_arg(a, "sku"), text_arg(a, "name")}),
-                                   [](const ProductAdded& p) { return json{{"product_id", p.product_id}}; });
+                                   [](const ProductAdded& p) {
+                                     return json{{"product_id", p.product_id}};
+                                   });
     }
     if (name == "inventory.add_location") {
-      return to_step<LocationAdded>(add_location(session_, c, {text_arg(a, "location")}),
-                                    [](const LocationAdded& l) { return json{{"location_id", l.location_id}}; });
+      return to_step<LocationAdded>(add_location(session_, c, {text_arg(a, "location")}), [](const LocationAdded& l) {
+        return json{{"location_id", l.location_id}};
+      });
     }
     if (name == "inventory.receive") {
-      return to_step<Moved>(receive(session_, c, {text_arg(a, "sku"), text_arg(a, "batch"), text_arg(a, "location"),
-                                                   text_arg(a, "qty", true), text_arg(a, "unit_cost", true)}),
+      return to_step<Moved>(receive(session_, c,
+                                    {text_arg(a, "sku"), text_arg(a, "batch"), text_arg(a, "location"),
+                                     text_arg(a, "qty", true), text_arg(a, "unit_cost", true)}),
                             moved_json);
     }
     if (name == "inventory.fulfill") {
-      return to_step<Moved>(fulfill(session_, c, {text_arg(a, "sku"), text_arg(a, "batch"), text_arg(a, "location"),
-                                                   text_arg(a, "qty", true)}),
-                            moved_json);
+      return to_step<Moved>(
+          fulfill(session_, c,
+                  {text_arg(a, "sku"), text_arg(a, "batch"), text_arg(a, "location"), text_arg(a, "qty", true)}),
+          moved_json);
     }
     if (name == "inventory.adjust") {
-      return to_step<Moved>(adjust(session_, c, {text_arg(a, "sku"), text_arg(a, "batch"), text_arg(a, "location"),
-                                                  text_arg(a, "delta", true), text_arg(a, "reason")}),
+      return to_step<Moved>(adjust(session_, c,
+                                   {text_arg(a, "sku"), text_arg(a, "batch"), text_arg(a, "location"),
+                                    text_arg(a, "delta", true), text_arg(a, "reason")}),
                             moved_json);
     }
     if (name == "inventory.transfer") {
-      return to_step<Transferred>(
-          transfer(session_, c, {text_arg(a, "sku"), text_arg(a, "batch"), text_arg(a, "from"), text_arg(a, "to"), text_arg(a, "qty", true)}),
-          [](const Transferred& t) {
-            return json{{"transfer_id", t.transfer_id}, {"out_movement_id", t.out_movement_id},
-                        {"in_movement_id", t.in_movement_id}, {"batch_id", t.batch_id}};
-          });
+      return to_step<Transferred>(transfer(session_, c,
+                                           {text_arg(a, "sku"), text_arg(a, "batch"), text_arg(a, "from"),
+                                            text_arg(a, "to"), text_arg(a, "qty", true)}),
+                                  [](const Transferred& t) {
+                                    return json{{"transfer_id", t.transfer_id},
+                                                {"out_movement_id", t.out_movement_id},
+                                                {"in_movement_id", t.in_movement_id},
+                                                {"batch_id", t.batch_id}};
+                                  });
     }
     if (name == "inventory.reverse") {
       return to_step<Reversed>(reverse(session_, c, {id_arg(a, "movement")}), [](const Reversed& r) {
-        return json{{"movement_id", r.reversal_movement_ids.front()}, {"reversal_movement_ids", r.reversal_movement_ids}};
+        return json{{"movement_id", r.reversal_movement_ids.front()},
+                    {"reversal_movement_ids", r.reversal_movement_ids}};
       });
     }
     throw BadArgument(validation("do", fmt::format("do: unknown command '{}'", name)));

@@ -2,15 +2,15 @@
 
 #include "sut/session.hpp"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <mutex>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
 #include <random>
 #include <regex>
 #include <thread>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-#include <pqxx/pqxx>
 
 #include "tx.hpp"
 #include "verdict/failpoints.hpp"
@@ -39,9 +39,11 @@ std::optional<Error> validate_context(const RequestContext& c) {
   static const std::regex tenant_shape("[a-z0-9][a-z0-9_-]{0,62}");
   static const std::regex as_of_shape(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z)");
   if (!std::regex_match(c.tenant, tenant_shape)) {
-    return validation("tenant", "tenant: must be 1-63 characters of a-z, 0-9, '_' or '-', starting with a letter or digit");
+    return validation("tenant",
+                      "tenant: must be 1-63 characters of a-z, 0-9, '_' or '-', starting with a letter or digit");
   }
-  if (c.actor.empty() || c.actor.size() > 128) return Error{Code::unauthenticated, "actor", "actor: every command runs as a named actor (1-128 characters)"};
+  if (c.actor.empty() || c.actor.size() > 128)
+    return Error{Code::unauthenticated, "actor", "actor: every command runs as a named actor (1-128 characters)"};
   for (unsigned char ch : c.actor) {
     if (ch < 0x20 || ch == 0x7f) return validation("actor", "actor: control characters are not allowed");
   }
@@ -79,9 +81,7 @@ struct Session::Impl {
   }
 };
 
-Session::Session(std::string conninfo) : impl_(std::make_unique<Impl>()) {
-  impl_->conninfo = std::move(conninfo);
-}
+Session::Session(std::string conninfo) : impl_(std::make_unique<Impl>()) { impl_->conninfo = std::move(conninfo); }
 Session::~Session() = default;
 
 MutationReport Session::mutate(const char* operation, const RequestContext& context,
@@ -105,10 +105,14 @@ MutationReport Session::mutate(const char* operation, const RequestContext& cont
           {"operation", operation},
           {"as_of", context.as_of},
           {"entities", refs},
-          {"outcome", kind == MutationReport::Kind::ok ? "ok" : kind == MutationReport::Kind::error ? "error" : "unknown"},
-          {"code", kind == MutationReport::Kind::error ? nlohmann::json(to_string(report.error.code)) : nlohmann::json(nullptr)},
+          {"outcome", kind == MutationReport::Kind::ok      ? "ok"
+                      : kind == MutationReport::Kind::error ? "error"
+                                                            : "unknown"},
+          {"code", kind == MutationReport::Kind::error ? nlohmann::json(to_string(report.error.code))
+                                                       : nlohmann::json(nullptr)},
           {"attempts", report.attempts},
-          {"duration_us", std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count()}};
+          {"duration_us",
+           std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count()}};
       std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       std::lock_guard lock(sink_mutex);
       if (log_sink) log_sink(text);
@@ -168,7 +172,8 @@ MutationReport Session::mutate(const char* operation, const RequestContext& cont
     } catch (const pqxx::broken_connection& e) {
       if (committing) return unknown(std::string("connection lost during commit: ") + e.what());
       impl_->connection.reset();
-      if (attempt == attempts_max) return fail(Error{Code::service_unavailable, "", std::string("database unavailable: ") + e.what()});
+      if (attempt == attempts_max)
+        return fail(Error{Code::service_unavailable, "", std::string("database unavailable: ") + e.what()});
       retry_reason = e.what();
     } catch (const pqxx::sql_error& e) {
       // libpqxx 6 leaves sqlstate() empty on the typed exceptions it throws (insufficient_privilege...).
@@ -177,7 +182,8 @@ MutationReport Session::mutate(const char* operation, const RequestContext& cont
       if (connection_lost(state)) {
         if (committing) return unknown(fmt::format("connection lost during commit ({}): {}", state, e.what()));
         impl_->connection.reset();
-        if (attempt == attempts_max) return fail(Error{Code::service_unavailable, "", std::string("database unavailable: ") + e.what()});
+        if (attempt == attempts_max)
+          return fail(Error{Code::service_unavailable, "", std::string("database unavailable: ") + e.what()});
         retry_reason = e.what();
       } else if (auto code = code_for_sqlstate(state)) {
         std::string text = e.what();
@@ -194,8 +200,9 @@ MutationReport Session::mutate(const char* operation, const RequestContext& cont
     last_retry_reason = retry_reason;
     if (attempt < attempts_max) impl_->backoff(attempt);
   }
-  return fail(Error{Code::too_much_contention, "", fmt::format("{}: gave up after {} attempts; the last was rolled back by: {}", operation, attempts_max,
-                                                          last_retry_reason.substr(0, last_retry_reason.find('\n')))});
+  return fail(Error{Code::too_much_contention, "",
+                    fmt::format("{}: gave up after {} attempts; the last was rolled back by: {}", operation,
+                                attempts_max, last_retry_reason.substr(0, last_retry_reason.find('\n')))});
 }
 
 void Session::read(const RequestContext& context, const std::function<void(Tx&)>& body) {

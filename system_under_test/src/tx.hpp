@@ -2,9 +2,8 @@
 // Private to system_under_test/: the transaction handle domain modules use for their SQL. Only
 // this layer and the modules' query code see libpqxx.
 
-#include <stdexcept>
-
 #include <pqxx/pqxx>
+#include <stdexcept>
 
 #include "sut/session.hpp"
 

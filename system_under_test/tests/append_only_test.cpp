@@ -1,13 +1,13 @@
 // The movement journal is append-only, enforced by the database itself (DESIGN §4 "Database roles"):
 // the application role lacks the privileges, and even the owner is stopped by a trigger (VR001).
 
-#include <memory>
-#include <string>
-
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <memory>
 #include <pqxx/pqxx>
+#include <string>
 
 #include "support.hpp"
 #include "verdict/server.hpp"
@@ -46,9 +46,12 @@ class AppendOnly : public ::testing::Test {
   }
 
   std::string journal() const {
-    return verdict::db::query_rows_json(db_->admin_conninfo(), "SELECT movement_id, kind, qty FROM movements ORDER BY 1");
+    return verdict::db::query_rows_json(db_->admin_conninfo(),
+                                        "SELECT movement_id, kind, qty FROM movements ORDER BY 1");
   }
-  std::string update_sql() const { return fmt::format("UPDATE movements SET qty = 99 WHERE movement_id = {}", movement_id_); }
+  std::string update_sql() const {
+    return fmt::format("UPDATE movements SET qty = 99 WHERE movement_id = {}", movement_id_);
+  }
   std::string delete_sql() const { return fmt::format("DELETE FROM movements WHERE movement_id = {}", movement_id_); }
 
   std::unique_ptr<verdict::db::ScratchDatabase> db_ = sut_test::scratch_database();
@@ -85,7 +88,8 @@ TEST_F(AppendOnly, OwnerIsStoppedByTheTrigger) {
 TEST_F(AppendOnly, ADatabaseRefusalReachesTheCallerAsForbidden) {
   // Take away the application role's right to append: the wall is now the database's alone, and
   // the mutation wrapper must report its refusal as FORBIDDEN (42501), not as an internal error.
-  verdict::db::exec_admin(db_->admin_conninfo(), fmt::format("REVOKE INSERT ON movements FROM {}", verdict::db::app_role));
+  verdict::db::exec_admin(db_->admin_conninfo(),
+                          fmt::format("REVOKE INSERT ON movements FROM {}", verdict::db::app_role));
   sut_test::Shop shop(db_->app_conninfo());
   auto r = sut::inventory::fulfill(shop.session(), shop.context(), {"SKU-1", "B1", "WH1", "4"});
   ASSERT_TRUE(r.outcome.is_error());
@@ -99,7 +103,8 @@ TEST_F(AppendOnly, TheJournalStillTakesNewRows) {
   sut_test::Shop shop(db_->app_conninfo());
   shop.fulfill("B1", "WH1", "4");
   EXPECT_NE(journal(), journal_before_);
-  EXPECT_EQ(verdict::db::query_rows_json(db_->admin_conninfo(), "SELECT count(*) AS n FROM movements"), R"([{"n":"2"}])");
+  EXPECT_EQ(verdict::db::query_rows_json(db_->admin_conninfo(), "SELECT count(*) AS n FROM movements"),
+            R"([{"n":"2"}])");
 }
 
 }  // namespace

@@ -1,16 +1,16 @@
 // Exact decimals (DESIGN §4 "Money and quantity"): the wire form round-trips, hostile text is refused
 // with a validation error naming the field, and arithmetic near the limits refuses instead of wrapping.
 
+#include "sut/decimal.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <climits>
 #include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
-#include "sut/decimal.hpp"
 
 namespace sut {
 // So that gtest prints a decimal as its text, not as bytes.
@@ -67,10 +67,26 @@ TEST(Decimal, QuantityUnitsAreTenThousandthsOfOne) {
 
 TEST(Decimal, RejectsHostileTextNamingTheField) {
   const std::vector<std::string> hostile = {
-      "NaN", "nan", "inf", "Infinity", "-inf", "1e999", "1E5",
+      "NaN",
+      "nan",
+      "inf",
+      "Infinity",
+      "-inf",
+      "1e999",
+      "1E5",
       "1.00001",            // five places: the scale is four
       "10000000000000000",  // seventeen integer digits: out of range
-      "", ".", "1.", "--1", "+-1", "-", " 1", "1 ", "1,5", "1.2.3", "0x10",
+      "",
+      ".",
+      "1.",
+      "--1",
+      "+-1",
+      "-",
+      " 1",
+      "1 ",
+      "1,5",
+      "1.2.3",
+      "0x10",
   };
   for (const auto& text : hostile) {
     SCOPED_TRACE("'" + text + "'");

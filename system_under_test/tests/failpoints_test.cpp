@@ -3,18 +3,19 @@
 // tables' checksums are unchanged. Every declared failpoint must be reached by some mutation, or it
 // guards nothing.
 
+#include "verdict/failpoints.hpp"
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <functional>
 #include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include "support.hpp"
-#include "verdict/failpoints.hpp"
 #include "verdict/server.hpp"
 
 namespace {
@@ -76,12 +77,16 @@ const std::vector<Mutation>& mutations() {
       {"receive into an existing batch",
        [](sut_test::Shop& shop) {
          stock(shop);
-         return [&shop] { return result_of(inv::receive(shop.session(), shop.context(), {"SKU-1", "B1", "WH2", "5", ""})); };
+         return [&shop] {
+           return result_of(inv::receive(shop.session(), shop.context(), {"SKU-1", "B1", "WH2", "5", ""}));
+         };
        }},
       {"fulfill",
        [](sut_test::Shop& shop) {
          stock(shop);
-         return [&shop] { return result_of(inv::fulfill(shop.session(), shop.context(), {"SKU-1", "B1", "WH1", "4"})); };
+         return [&shop] {
+           return result_of(inv::fulfill(shop.session(), shop.context(), {"SKU-1", "B1", "WH1", "4"}));
+         };
        }},
       {"adjust",
        [](sut_test::Shop& shop) {

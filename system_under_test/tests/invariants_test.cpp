@@ -3,20 +3,21 @@
 // foreign keys off), and asserts that exactly that invariant fires, in the full form and in the
 // scoped form of the planted keys, and that a scope of unrelated keys sees nothing.
 
+#include "verdict/invariants.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
+#include <pqxx/pqxx>
 #include <set>
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-#include <pqxx/pqxx>
-
 #include "support.hpp"
-#include "verdict/invariants.hpp"
 #include "verdict/server.hpp"
 
 namespace {
@@ -25,9 +26,9 @@ using json = nlohmann::json;
 using Row = std::map<std::string, std::string>;  // column -> value as text (how the checker reports)
 
 // Every inventory invariant has a test below; the registry test fails when one is added without.
-const std::set<std::string> covered_invariants = {"INV-STOCK-001", "INV-STOCK-002", "INV-STOCK-003", "INV-STOCK-004",
-                                                  "INV-STOCK-005", "INV-STOCK-006", "INV-STOCK-007", "INV-STOCK-008",
-                                                  "INV-STOCK-009"};
+const std::set<std::string> covered_invariants = {"INV-STOCK-001", "INV-STOCK-002", "INV-STOCK-003",
+                                                  "INV-STOCK-004", "INV-STOCK-005", "INV-STOCK-006",
+                                                  "INV-STOCK-007", "INV-STOCK-008", "INV-STOCK-009"};
 
 constexpr long long unrelated_id = 999999;
 
@@ -37,8 +38,8 @@ struct Planted {
   long long batch_id = 0;
   long long location_id = 0;
   std::string qty;
-  std::string reason;                // "" = NULL
-  long long transfer_id = 0;         // 0 = NULL
+  std::string reason;                  // "" = NULL
+  long long transfer_id = 0;           // 0 = NULL
   long long reverses_movement_id = 0;  // 0 = NULL
 };
 
@@ -103,7 +104,7 @@ class InventoryInvariants : public ::testing::Test {
                         "VALUES ('acme', $1, $2, $3, $4::numeric, NULLIF($5, ''), NULLIF($6::bigint, 0), "
                         "NULLIF($7::bigint, 0), 'planted', 'planter', '2026-01-01T00:00:00Z') RETURNING movement_id",
                         m.kind, m.batch_id, m.location_id, m.qty, m.reason, m.transfer_id, m.reverses_movement_id)[0]
-                        .as<long long>();
+                       .as<long long>();
     // Update first: an upsert would check the CHECK constraint against the bare delta.
     auto updated = w.exec_params("UPDATE on_hand SET qty = qty + $3::numeric WHERE batch_id = $1 AND location_id = $2",
                                  m.batch_id, m.location_id, m.qty);
@@ -138,7 +139,8 @@ TEST_F(InventoryInvariants, Stock001ProjectionDriftsFromTheJournal) {
   // No movement: the projection alone is changed.
   admin_sql(fmt::format("UPDATE on_hand SET qty = 7 WHERE batch_id = {} AND location_id = {}", batch_, wh1_));
 
-  const Row row{{"batch_id", text(batch_)}, {"location_id", text(wh1_)}, {"on_hand_qty", "7.0000"}, {"journal_qty", "10.0000"}};
+  const Row row{
+      {"batch_id", text(batch_)}, {"location_id", text(wh1_)}, {"on_hand_qty", "7.0000"}, {"journal_qty", "10.0000"}};
   EXPECT_TRUE(only_violation(check_full(), "INV-STOCK-001", row));
   EXPECT_TRUE(only_violation(check_scoped(batch_, wh1_, unrelated_id), "INV-STOCK-001", row));
   EXPECT_TRUE(no_violation(check_unrelated()));
@@ -157,7 +159,9 @@ TEST_F(InventoryInvariants, Stock002OnHandGoesNegative) {
 TEST_F(InventoryInvariants, Stock003ReversalDoesNotNegateItsOriginal) {
   long long reversal = plant({"reversal", batch_, wh1_, "-4", "", 0, receipt_});  // the receipt was 10
 
-  const Row row{{"movement_id", text(reversal)}, {"original_movement_id", text(receipt_)}, {"qty", "-4.0000"},
+  const Row row{{"movement_id", text(reversal)},
+                {"original_movement_id", text(receipt_)},
+                {"qty", "-4.0000"},
                 {"original_qty", "10.0000"}};
   EXPECT_TRUE(only_violation(check_full(), "INV-STOCK-003", row));
   EXPECT_TRUE(only_violation(check_scoped(batch_, wh1_, reversal), "INV-STOCK-003", row));
@@ -170,7 +174,8 @@ TEST_F(InventoryInvariants, Stock004MovementReversedTwice) {
   long long first = shop_.reverse(receipt_).reversal_movement_ids.front();
   long long second = plant({"reversal", batch_, wh1_, "-10", "", 0, receipt_});
 
-  const Row row{{"movement_id", text(receipt_)}, {"reversal_count", "2"},
+  const Row row{{"movement_id", text(receipt_)},
+                {"reversal_count", "2"},
                 {"reversal_movement_ids", fmt::format("{},{}", first, second)}};
   EXPECT_TRUE(only_violation(check_full(), "INV-STOCK-004", row));
   EXPECT_TRUE(only_violation(check_scoped(batch_, wh1_, second), "INV-STOCK-004", row));
@@ -190,8 +195,11 @@ TEST_F(InventoryInvariants, Stock006MovementAtAnUnknownLocation) {
   constexpr long long nowhere = 777777;
   long long stray = plant({"receive", batch_, nowhere, "5", ""});  // on_hand gets the matching slot
 
-  const Row row{{"movement_id", text(stray)}, {"location_id", text(nowhere)}, {"unknown_location", "t"},
-                {"unknown_batch", "f"}, {"unknown_product", "f"}};
+  const Row row{{"movement_id", text(stray)},
+                {"location_id", text(nowhere)},
+                {"unknown_location", "t"},
+                {"unknown_batch", "f"},
+                {"unknown_product", "f"}};
   EXPECT_TRUE(only_violation(check_full(), "INV-STOCK-006", row));
   EXPECT_TRUE(only_violation(check_scoped(batch_, nowhere, stray), "INV-STOCK-006", row));
   EXPECT_TRUE(no_violation(check_unrelated()));
@@ -220,7 +228,8 @@ TEST_F(InventoryInvariants, Stock008TransferReversedByOneLegOnly) {
   // The out leg's reversal alone: it negates its leg exactly, so only the pairing rule is broken.
   long long half = plant({"reversal", batch_, wh1_, "3", "", 0, transfer.out_movement_id});
 
-  const Row row{{"transfer_id", text(transfer.transfer_id)}, {"reversed_legs", "1"},
+  const Row row{{"transfer_id", text(transfer.transfer_id)},
+                {"reversed_legs", "1"},
                 {"movement_ids", fmt::format("{},{}", transfer.out_movement_id, transfer.in_movement_id)},
                 {"reversal_movement_ids", text(half)}};
   EXPECT_TRUE(only_violation(check_full(), "INV-STOCK-008", row));
@@ -230,8 +239,8 @@ TEST_F(InventoryInvariants, Stock008TransferReversedByOneLegOnly) {
 
 TEST_F(InventoryInvariants, Stock009StockWentNegativeAndWasHiddenByALaterReceipt) {
   admin_sql("ALTER TABLE on_hand DROP CONSTRAINT on_hand_never_negative");  // the plant passes through -5
-  long long oversell = plant({"fulfill", batch_, wh1_, "-15", ""});          // 10 - 15 = -5
-  plant({"receive", batch_, wh1_, "10", ""});                                 // back to 5: today looks fine
+  long long oversell = plant({"fulfill", batch_, wh1_, "-15", ""});         // 10 - 15 = -5
+  plant({"receive", batch_, wh1_, "10", ""});                               // back to 5: today looks fine
 
   const Row row{{"movement_id", text(oversell)}, {"running_qty", "-5.0000"}, {"batch_id", text(batch_)}};
   EXPECT_TRUE(only_violation(check_full(), "INV-STOCK-009", row));

@@ -2,18 +2,18 @@
 // database whose history this build cannot vouch for, and applies a broken migration not at all.
 // Scratch databases are clones of the already-migrated template, so these tests create empty ones.
 
-
-#include <string>
-#include <vector>
+#include "sut/migrator.hpp"
 
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
+#include <string>
+#include <vector>
 
 #include "support.hpp"
-#include "sut/migrator.hpp"
 #include "verdict/server.hpp"
 
 namespace {
@@ -68,7 +68,8 @@ TEST(Migrator, AppliesEveryBuiltinMigrationAndRecordsItsChecksum) {
   // The schema exists and belongs to the owner role (the application role only gets DML).
   for (const char* table : {"products", "locations", "batches", "movements", "on_hand"}) {
     SCOPED_TRACE(table);
-    json owner = db.rows(fmt::format("SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = '{}'", table));
+    json owner = db.rows(
+        fmt::format("SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = '{}'", table));
     ASSERT_EQ(owner.size(), 1u);
     EXPECT_EQ(owner[0]["tableowner"], verdict::db::owner_role);
   }
@@ -103,8 +104,9 @@ TEST(Migrator, RefusesADatabaseHoldingAnUnknownMigration) {
   EmptyDatabase db;
   sut::migrate(db.owner_conninfo(), builtin());
   // As if a newer build had migrated this database.
-  verdict::db::exec_admin(db.admin_conninfo(),
-                          "INSERT INTO schema_migrations (version, name, checksum) VALUES (9999, 'from_the_future', 'x')");
+  verdict::db::exec_admin(
+      db.admin_conninfo(),
+      "INSERT INTO schema_migrations (version, name, checksum) VALUES (9999, 'from_the_future', 'x')");
   try {
     sut::migrate(db.owner_conninfo(), builtin());
     FAIL() << "a database with an unknown migration was accepted";

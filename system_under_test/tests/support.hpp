@@ -2,12 +2,12 @@
 // Shared by the system_under_test tests: the run context (one per test process) and a small shop that
 // drives the domain API, so that test bodies read like the scenario they set up.
 
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <stdexcept>
 #include <string>
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
 
 #include "sut/errors.hpp"
 #include "sut/inventory.hpp"
@@ -41,8 +41,8 @@ T must(const sut::inventory::Reported<T>& reported, const std::string& step) {
   const auto& outcome = reported.outcome;
   if (outcome.ok()) return outcome.value();
   if (outcome.is_error()) {
-    throw std::runtime_error(fmt::format("set-up step '{}' failed: {} {}", step,
-                                         sut::to_string(outcome.error().code), outcome.error().message));
+    throw std::runtime_error(fmt::format("set-up step '{}' failed: {} {}", step, sut::to_string(outcome.error().code),
+                                         outcome.error().message));
   }
   throw std::runtime_error(fmt::format("set-up step '{}' has an unknown outcome: {}", step, outcome.unknown().message));
 }

@@ -12,8 +12,8 @@
 #include "verdict/system.hpp"
 
 namespace {
-using sut_test::Shop;
 using sut::MutationReport;
+using sut_test::Shop;
 
 struct WrapperTest : ::testing::Test {
   std::unique_ptr<verdict::db::ScratchDatabase> db = sut_test::scratch_database();
@@ -33,15 +33,18 @@ struct WrapperTest : ::testing::Test {
       BEGIN
         IF nextval('injections') <= {} THEN {}; END IF;
         RETURN NEW;
-      END $$;)", times, action);
-    std::string trigger = at_commit
-        ? "CREATE CONSTRAINT TRIGGER inject AFTER INSERT ON movements DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION inject();"
-        : "CREATE TRIGGER inject BEFORE INSERT ON movements FOR EACH ROW EXECUTE FUNCTION inject();";
+      END $$;)",
+                                       times, action);
+    std::string trigger =
+        at_commit ? "CREATE CONSTRAINT TRIGGER inject AFTER INSERT ON movements DEFERRABLE INITIALLY DEFERRED FOR EACH "
+                    "ROW EXECUTE FUNCTION inject();"
+                  : "CREATE TRIGGER inject BEFORE INSERT ON movements FOR EACH ROW EXECUTE FUNCTION inject();";
     verdict::db::exec_admin(db->admin_conninfo(), function + trigger);
   }
 
   long long injections_used() {
-    auto rows = nlohmann::json::parse(verdict::db::query_rows_json(db->admin_conninfo(), "SELECT last_value, is_called FROM injections"));
+    auto rows = nlohmann::json::parse(
+        verdict::db::query_rows_json(db->admin_conninfo(), "SELECT last_value, is_called FROM injections"));
     return rows[0]["is_called"] == "t" ? std::stoll(rows[0]["last_value"].get<std::string>()) : 0;
   }
 

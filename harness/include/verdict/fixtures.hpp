@@ -15,8 +15,7 @@ struct FixtureOptions {
   int full_every = 10;   // full invariant check every N steps (scoped after every step)
 };
 
-CaseResult run_fixture_file(const RunContext& context, const std::string& path,
-                            const FixtureOptions& options);
+CaseResult run_fixture_file(const RunContext& context, const std::string& path, const FixtureOptions& options);
 // Expands directories to their *.json files, sorted; files stay as given.
 std::vector<std::string> collect_fixture_files(const std::vector<std::string>& paths);
 SuiteResult run_fixture_suite(const RunContext& context, const std::vector<std::string>& paths,

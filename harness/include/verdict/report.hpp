@@ -20,15 +20,15 @@ Status worst(Status a, Status b);
 struct Finding {
   std::string suite;
   std::string case_name;
-  int step_index = -1;        // 1-based step of the scenario or command sequence; -1: none
-  std::string command_json;   // the command of that step, "" if none
-  std::string invariant_id;   // "" when the finding is not an invariant violation
-  std::string rows_json;      // violating rows (JSON array), "" if none
+  int step_index = -1;       // 1-based step of the scenario or command sequence; -1: none
+  std::string command_json;  // the command of that step, "" if none
+  std::string invariant_id;  // "" when the finding is not an invariant violation
+  std::string rows_json;     // violating rows (JSON array), "" if none
   std::string expected;
   std::string actual;
   std::string message;
-  std::string seed;           // "" for deterministic fixtures
-  std::string replay;         // one command line that replays it
+  std::string seed;    // "" for deterministic fixtures
+  std::string replay;  // one command line that replays it
 };
 
 struct CaseResult {
@@ -40,26 +40,26 @@ struct CaseResult {
 };
 
 struct SuiteResult {
-  std::string name;     // e.g. "fixtures", "properties:inventory", "stress:hot_batch"
-  std::string kind;     // fixture | property | stress
-  std::string seed;     // "" when not randomised
+  std::string name;  // e.g. "fixtures", "properties:inventory", "stress:hot_batch"
+  std::string kind;  // fixture | property | stress
+  std::string seed;  // "" when not randomised
   std::vector<CaseResult> cases;
   std::int64_t duration_ms = 0;
-  std::string error;    // the harness could not judge (status error) — why
+  std::string error;      // the harness could not judge (status error) — why
   Status status() const;  // error if error set or no case ran; else the worst case
 };
 
 struct RunReport {
   std::string run_id;
-  std::string command;    // "gate", "fixtures", ...
-  std::string profile;    // "" outside gate
+  std::string command;  // "gate", "fixtures", ...
+  std::string profile;  // "" outside gate
   std::string git_sha;
-  std::string started_at; // wall clock, UTC
+  std::string started_at;  // wall clock, UTC
   std::int64_t duration_ms = 0;
   std::vector<SuiteResult> suites;
   Status status() const;  // error if no suite
   int passed() const;
-  int failed() const;     // fail + error cases
+  int failed() const;  // fail + error cases
   int skipped() const;
 };
 

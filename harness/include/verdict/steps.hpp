@@ -23,8 +23,7 @@ class StepEngine {
  public:
   static constexpr int full_every_default = 10;
 
-  StepEngine(SystemConnection& system, InvariantChecker& checker,
-             int full_every = full_every_default);
+  StepEngine(SystemConnection& system, InvariantChecker& checker, int full_every = full_every_default);
 
   StepRecord execute(Command command);
   // Full form over everything; call at the end of a run.

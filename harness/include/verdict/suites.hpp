@@ -13,8 +13,8 @@ namespace verdict {
 
 struct PropertyParams {
   std::uint64_t seed = 1;
-  int cases = 100;     // successful cases before the property passes
-  int max_size = 30;   // longest command sequence RapidCheck may generate
+  int cases = 100;    // successful cases before the property passes
+  int max_size = 30;  // longest command sequence RapidCheck may generate
 };
 
 struct StressParams {

@@ -64,8 +64,8 @@ Error not_found(std::string field, std::string message);
 template <typename T>
 class Outcome {
  public:
-  Outcome(T value) : state_(std::move(value)) {}  // NOLINT: implicit, like absl::StatusOr
-  Outcome(Error error) : state_(std::move(error)) {}  // NOLINT
+  Outcome(T value) : state_(std::move(value)) {}            // NOLINT: implicit, like absl::StatusOr
+  Outcome(Error error) : state_(std::move(error)) {}        // NOLINT
   Outcome(Unknown unknown) : state_(std::move(unknown)) {}  // NOLINT
 
   bool ok() const { return std::holds_alternative<T>(state_); }

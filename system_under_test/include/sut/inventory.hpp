@@ -23,19 +23,37 @@ struct Reported {
   MutationReport report;
 };
 
-struct AddProduct { std::string sku, name; };
-struct ProductAdded { long long product_id = 0; };
+struct AddProduct {
+  std::string sku, name;
+};
+struct ProductAdded {
+  long long product_id = 0;
+};
 
-struct AddLocation { std::string location; };
-struct LocationAdded { long long location_id = 0; };
+struct AddLocation {
+  std::string location;
+};
+struct LocationAdded {
+  long long location_id = 0;
+};
 
 // The first receipt of a batch code for a product creates the batch with its unit cost.
-struct Receive { std::string sku, batch, location, qty, unit_cost; };
-struct Fulfill { std::string sku, batch, location, qty; };
-struct Adjust { std::string sku, batch, location, delta, reason; };
-struct Transfer { std::string sku, batch, from, to, qty; };
+struct Receive {
+  std::string sku, batch, location, qty, unit_cost;
+};
+struct Fulfill {
+  std::string sku, batch, location, qty;
+};
+struct Adjust {
+  std::string sku, batch, location, delta, reason;
+};
+struct Transfer {
+  std::string sku, batch, from, to, qty;
+};
 // Reverses a movement exactly, at most once; either leg of a transfer reverses the pair.
-struct Reverse { long long movement_id = 0; };
+struct Reverse {
+  long long movement_id = 0;
+};
 
 struct Moved {
   long long movement_id = 0;
@@ -62,14 +80,22 @@ Reported<Transferred> transfer(Session& s, const RequestContext& c, const Transf
 Reported<Reversed> reverse(Session& s, const RequestContext& c, const Reverse& cmd);
 
 // Reads (within the tenant). Unknown keys → NOT_FOUND naming the field.
-Outcome<std::string> on_hand(Session& s, const RequestContext& c, const std::string& sku,
-                             const std::string& batch, const std::string& location);
-struct ProductView { std::string sku, name; long long version = 0; };
+Outcome<std::string> on_hand(Session& s, const RequestContext& c, const std::string& sku, const std::string& batch,
+                             const std::string& location);
+struct ProductView {
+  std::string sku, name;
+  long long version = 0;
+};
 Outcome<ProductView> product(Session& s, const RequestContext& c, const std::string& sku);
-struct MovementView { std::string kind, qty; long long batch_id = 0, location_id = 0; };
+struct MovementView {
+  std::string kind, qty;
+  long long batch_id = 0, location_id = 0;
+};
 Outcome<MovementView> movement(Session& s, const RequestContext& c, long long movement_id);
 
-struct StockLevel { std::string sku, batch, location, qty; };
+struct StockLevel {
+  std::string sku, batch, location, qty;
+};
 // Every on-hand row of the tenant, ordered by sku, batch, location.
 Outcome<std::vector<StockLevel>> stock_levels(Session& s, const RequestContext& c);
 

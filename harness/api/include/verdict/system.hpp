@@ -13,13 +13,13 @@ namespace verdict {
 // A command as a driver builds it (DESIGN §3 step 1). Arguments are JSON so fixture files, property
 // commands and stress workers can all speak it; quantities travel as strings, never as doubles.
 struct Command {
-  std::string name;    // e.g. "inventory.receive"
-  std::string tenant;  // every command runs within a tenant...
-  std::string actor;   // ...as an actor
-  std::string as_of;   // business time, ISO 8601 UTC, from the harness clock
-  std::string idempotency_key;  // optional
-  std::string correlation_id;   // optional: ties the log lines of one step together
-  std::string args_json = "{}"; // a JSON object
+  std::string name;              // e.g. "inventory.receive"
+  std::string tenant;            // every command runs within a tenant...
+  std::string actor;             // ...as an actor
+  std::string as_of;             // business time, ISO 8601 UTC, from the harness clock
+  std::string idempotency_key;   // optional
+  std::string correlation_id;    // optional: ties the log lines of one step together
+  std::string args_json = "{}";  // a JSON object
 };
 
 enum class OutcomeStatus { ok, error, unknown };
@@ -28,9 +28,9 @@ const char* to_string(OutcomeStatus status);
 // What a command came back with (DESIGN §3 step 3).
 struct StepOutcome {
   OutcomeStatus status = OutcomeStatus::error;
-  std::string code;     // stable error code when status == error
-  std::string field;    // the field the error names, when there is one
-  std::string message;  // for a person
+  std::string code;                 // stable error code when status == error
+  std::string field;                // the field the error names, when there is one
+  std::string message;              // for a person
   std::string values_json = "{}";   // result values when ok (ids, amounts) as a JSON object
   std::string touched_json = "{}";  // {"batch":[1],"location":[2],...}: keys the step touched
   int attempts = 1;
@@ -42,8 +42,7 @@ class SystemConnection {
   virtual ~SystemConnection() = default;
   virtual StepOutcome execute(const Command& command) = 0;
   // A read for fixture checks: returns the value as a JSON text, or throws std::runtime_error.
-  virtual std::string read(const std::string& what, const std::string& tenant,
-                           const std::string& args_json) = 0;
+  virtual std::string read(const std::string& what, const std::string& tenant, const std::string& args_json) = 0;
 };
 
 struct ErrorCodeInfo {
