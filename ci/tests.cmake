@@ -60,3 +60,9 @@ set_tests_properties(harness.cluster_cleanup PROPERTIES LABELS "pr;nightly;harne
 verdict_db_test(harness.external_database_url harness 120
   python3 ${PROJECT_SOURCE_DIR}/ci/check_external_server.py $<TARGET_FILE:verdict>
           ${PROJECT_SOURCE_DIR}/fixtures/inventory/transfer_and_reversal.json)
+
+# A person's path: db start, corrupt a projection row by hand, invariants --check exits 1 with it.
+add_test(NAME harness.manual_corruption_is_reported
+  COMMAND python3 ${PROJECT_SOURCE_DIR}/ci/check_manual_corruption.py $<TARGET_FILE:verdict>)
+set_tests_properties(harness.manual_corruption_is_reported PROPERTIES LABELS "pr;nightly;harness" TIMEOUT 120
+  ENVIRONMENT "VERDICT_ROOT=${PROJECT_SOURCE_DIR}")

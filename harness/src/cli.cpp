@@ -362,11 +362,14 @@ int cli_main(int argc, char** argv) {
       server->keep();
       std::cout << fmt::format(
           "verdict: cluster kept: {}\n"
+          "  URL (superuser):         {}\n"
+          "  URL (application role):  {}\n"
           "  as the application role: psql \"{}\"\n"
           "  as the superuser:        psql \"{}\"\n"
           "  check it:                ./verdict invariants --check --database \"{}\"\n"
           "  stop it:                 ./verdict db stop{}\n",
-          server->describe(), dev.app_conninfo(), dev.admin_conninfo(), dev.admin_conninfo(),
+          server->describe(), server->url(dev.name(), ""), server->url(dev.name(), db::app_role), dev.app_conninfo(),
+          dev.admin_conninfo(), server->url(dev.name(), ""),
           state_file == default_state_file() ? "" : " --state " + state_file);
       return 0;
     }

@@ -201,6 +201,11 @@ class EmbeddedServer final : public Server {
     return fmt::format("host={} port={} dbname={} user={}", quote_conninfo_value(paths_.socket_dir()), port,
                        quote_conninfo_value(dbname), quote_conninfo_value(role.empty() ? "postgres" : role));
   }
+  std::string url(const std::string& dbname, const std::string& role) const override {
+    // Our names need no percent-encoding: the socket path is ours, database and role names are ours.
+    return fmt::format("postgresql://{}@/{}?host={}&port={}", role.empty() ? "postgres" : role, dbname,
+                       paths_.socket_dir(), port);
+  }
   std::string describe() const override { return "embedded PostgreSQL 15 at " + paths_.root; }
   bool embedded() const override { return true; }
   void keep() override {

@@ -26,6 +26,8 @@ class Server {
   // A connection string to `dbname` as `role` ("" = the administrator: the embedded cluster's
   // superuser, or the DATABASE_URL user).
   virtual std::string conninfo(const std::string& dbname, const std::string& role) const = 0;
+  // The same as a postgresql:// URL where the server can say it that way (else the conninfo).
+  virtual std::string url(const std::string& dbname, const std::string& role) const { return conninfo(dbname, role); }
   virtual std::string describe() const = 0;
   virtual bool embedded() const = 0;
   // Leave the server running when this object dies (`verdict db start`).

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""The path a person takes: `verdict db start`, write some stock by hand with psql, corrupt a
+projection row, and `verdict invariants --check --database URL` exits 1 and lists the rows; fixed
+again, it exits 0; `verdict db stop` removes the cluster.
+Usage: check_manual_corruption.py VERDICT_BINARY"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+def fail(msg):
+    print(f"check_manual_corruption: FAIL: {msg}")
+    sys.exit(1)
+
+def main():
+    binary = sys.argv[1]
+    env = {k: v for k, v in os.environ.items() if k not in ("VERDICT_SERVER_STATE", "DATABASE_URL")}
+    work = tempfile.mkdtemp(prefix="verdict-manual-")
+    state = os.path.join(work, "state.json")
+    r = subprocess.run([binary, "db", "start", "--state", state], env=env, capture_output=True, text=True)
+    if r.returncode != 0:
+        fail(f"db start exited {r.returncode}: {r.stderr}")
+    try:
+        urls = dict(re.findall(r"URL \((superuser|application role)\):\s+(\S+)", r.stdout))
+        if set(urls) != {"superuser", "application role"}:
+            fail(f"db start printed no URLs: {r.stdout}")
+        app, admin = urls["application role"], urls["superuser"]
+
+        def psql(url, sql):
+            p = subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-qAtc", sql], capture_output=True, text=True)
+            if p.returncode != 0:
+                fail(f"psql: {p.stderr}")
+            return p.stdout
+
+        def check():
+            return subprocess.run([binary, "invariants", "--check", "--database", admin], env=env,
+                                  capture_output=True, text=True)
+
+        # Stock written by hand, consistent: the application role may insert, never update the journal.
+        psql(app, """
+          INSERT INTO products (tenant_id, sku, name, created_at) VALUES ('acme', 'S1', 'Widget', '2026-01-01');
+          INSERT INTO locations (tenant_id, code, created_at) VALUES ('acme', 'WH1', '2026-01-01');
+          INSERT INTO batches (tenant_id, product_id, code, unit_cost, created_at) VALUES ('acme', 1, 'B1', 1, '2026-01-01');
+          INSERT INTO movements (tenant_id, kind, batch_id, location_id, qty, mutation_id, actor, as_of)
+            VALUES ('acme', 'receive', 1, 1, 5, 'by-hand', 'person', '2026-01-01');
+          INSERT INTO on_hand (tenant_id, batch_id, location_id, qty, version) VALUES ('acme', 1, 1, 5, 1);""")
+        clean = check()
+        if clean.returncode != 0:
+            fail(f"a consistent database was reported broken ({clean.returncode}): {clean.stdout}")
+
+        psql(app, "UPDATE on_hand SET qty = 7 WHERE batch_id = 1 AND location_id = 1")
+        broken = check()
+        if broken.returncode != 1:
+            fail(f"the corrupted projection gave exit {broken.returncode}, expected 1: {broken.stdout}")
+        if "INV-STOCK-001" not in broken.stdout or not re.search(r'"on_hand_qty":"7\.0000"', broken.stdout):
+            fail(f"the report does not name INV-STOCK-001 and the row: {broken.stdout}")
+        if not broken.stdout.rstrip().splitlines()[-1].endswith("1 failed"):
+            fail(f"the last line is not the counts: {broken.stdout}")
+
+        psql(app, "UPDATE on_hand SET qty = 5 WHERE batch_id = 1 AND location_id = 1")
+        if check().returncode != 0:
+            fail("repaired, the database is still reported broken")
+        print("check_manual_corruption: ok: exit 0 clean, exit 1 with the row when corrupted, 0 repaired")
+    finally:
+        root = json.load(open(state))["root"] if os.path.exists(state) else None
+        subprocess.run([binary, "db", "stop", "--state", state], env=env, capture_output=True)
+        if root and os.path.exists(root):
+            fail(f"db stop left the cluster at {root}")
+    print("1 passed, 0 failed")
+
+if __name__ == "__main__":
+    main()
