@@ -58,6 +58,20 @@ def main():
     if len(cases) != passed + failed or int(root.get("tests")) != len(cases):
         fail(f"junit.xml has {len(cases)} testcases (tests={root.get('tests')}), expected {passed + failed}")
 
+    # One structured log line per mutation, with the fields the issue names.
+    with open(os.path.join(out, "mutations.jsonl")) as f:
+        log_lines = [json.loads(l) for l in f if l.strip()]
+    if not log_lines:
+        fail("mutations.jsonl is empty: no mutation was logged")
+    for line in log_lines:
+        for key in ["mutation_id", "correlation_id", "tenant", "actor", "operation", "entities", "outcome",
+                    "attempts", "duration_us"]:
+            if key not in line:
+                fail(f"a mutation log line lacks '{key}': {line}")
+    outcomes = {l["outcome"] for l in log_lines}
+    if not {"ok", "error"} <= outcomes:
+        fail(f"the smoke run should log both ok and error mutations, logged {outcomes}")
+
     with open(os.path.join(out, "summary.md")) as f:
         summary = f.read()
     if not summary.startswith("# Verdict") or not summary.rstrip().endswith(lines[-1]):

@@ -19,7 +19,12 @@ namespace sut {
 namespace {
 
 std::mutex sink_mutex;
-std::function<void(const std::string&)> log_sink;  // GUARDED_BY(sink_mutex)
+// A function-local static: set_log_sink() runs from other units' static initialisers, which may
+// run before a namespace-scope std::function of this unit is constructed (and would be reset by it).
+std::function<void(const std::string&)>& log_sink() {  // GUARDED_BY(sink_mutex)
+  static std::function<void(const std::string&)> sink;
+  return sink;
+}
 
 // SQLSTATEs our triggers raise (class VR, "Verdict rule") and the codes they mean.
 std::optional<Code> code_for_sqlstate(const std::string& state) {
@@ -60,7 +65,7 @@ std::string new_mutation_id() {
 
 void set_log_sink(std::function<void(const std::string&)> sink) {
   std::lock_guard lock(sink_mutex);
-  log_sink = std::move(sink);
+  log_sink() = std::move(sink);
 }
 
 struct Session::Impl {
@@ -115,7 +120,7 @@ MutationReport Session::mutate(const char* operation, const RequestContext& cont
            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count()}};
       std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       std::lock_guard lock(sink_mutex);
-      if (log_sink) log_sink(text);
+      if (log_sink()) log_sink()(text);
     } catch (...) {
       // A log line that cannot be written is not a reason to misreport the mutation.
     }
