@@ -68,6 +68,7 @@ def main():
         subprocess.run([binary, "db", "stop", "--state", state], env=env, capture_output=True)
         if root and os.path.exists(root):
             fail(f"db stop left the cluster at {root}")
+        subprocess.run(["rm", "-rf", work])
     print("1 passed, 0 failed")
 
 if __name__ == "__main__":

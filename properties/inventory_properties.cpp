@@ -63,7 +63,16 @@ struct Sut {
     c.as_of = clock.now_iso();
     c.args_json = args.dump();
     clock.advance(60);
-    return engine->execute(c);
+    try {
+      return engine->execute(c);
+    } catch (const std::exception& e) {
+      // The system answers with outcomes; an exception (or a failing invariant query) is a defect
+      // of the system under test, so it is a failure RapidCheck shrinks, not a harness error.
+      last_failure = {
+          engine->steps_run() + 1 - setup_steps, json{{"do", name}, {"with", args}}.dump(), "", "", "an outcome",
+          std::string("exception: ") + e.what()};
+      RC_FAIL(fmt::format("{} {} threw: {}", name, args.dump(), e.what()));
+    }
   }
 };
 
@@ -78,8 +87,25 @@ std::string outcome_text(const verdict::StepOutcome& o) {
 }
 
 // Compares one executed step with the model's prediction and the model's stock levels.
+void judge_step(Sut& sut, const verdict::StepRecord& executed, const model::Expected& expected,
+                const InventoryModel& after);
+
+// judge_step, with an exception from the system's answers (a bad read, malformed values) turned
+// into a failure of the system: shrunk and reported with its step, never mistaken for the harness.
 void judge(Sut& sut, const verdict::StepRecord& executed, const model::Expected& expected,
            const InventoryModel& after) {
+  try {
+    judge_step(sut, executed, expected, after);
+  } catch (const std::exception& e) {
+    last_failure = {executed.index - sut.setup_steps,     command_text(executed), "", "", "well-formed answers",
+                    std::string("exception: ") + e.what()};
+    RC_FAIL(fmt::format("step {} {}: reading the system's answer threw: {}", executed.index - sut.setup_steps,
+                        command_text(executed), e.what()));
+  }
+}
+
+void judge_step(Sut& sut, const verdict::StepRecord& executed, const model::Expected& expected,
+                const InventoryModel& after) {
   // Findings count steps of the generated sequence (1 = its first command), as the counterexample lists them.
   verdict::StepRecord record = executed;
   record.index -= sut.setup_steps;
@@ -257,21 +283,27 @@ verdict::SuiteResult run_inventory(const verdict::RunContext& context, const ver
   suite.seed = std::to_string(params.seed);
   last_failure = {};
   int cases_run = 0;
+  // Only the harness's own infrastructure (a database clone, a connection, the checker) can fail as
+  // `error`: that is not the system's behaviour, so it is not shrunk; everything else is a failure.
+  std::string harness_error;
   auto run_case = [&] {
     Sut sut;
-    sut.database = context.new_database("prop");
-    sut.connection = verdict::system_under_test().connect(sut.database->app_conninfo());
-    sut.checker = std::make_unique<verdict::InvariantChecker>(sut.database->admin_conninfo());
-    sut.engine = std::make_unique<verdict::StepEngine>(*sut.connection, *sut.checker);
+    try {
+      sut.database = context.new_database("prop");
+      sut.connection = verdict::system_under_test().connect(sut.database->app_conninfo());
+      sut.checker = std::make_unique<verdict::InvariantChecker>(sut.database->admin_conninfo());
+      sut.engine = std::make_unique<verdict::StepEngine>(*sut.connection, *sut.checker);
+    } catch (const std::exception& e) {
+      harness_error = e.what();
+      return;
+    }
     for (const auto& sku : skus) {
       auto r = sut.run("catalog.add_product", {{"sku", sku}, {"name", "Product " + sku}});
-      if (r.outcome.status != verdict::OutcomeStatus::ok)
-        throw std::runtime_error("set-up add_product failed: " + r.outcome.message);
+      if (r.outcome.status != verdict::OutcomeStatus::ok) RC_FAIL("set-up add_product failed: " + r.outcome.message);
     }
     for (const auto& l : locations) {
       auto r = sut.run("inventory.add_location", {{"location", l}});
-      if (r.outcome.status != verdict::OutcomeStatus::ok)
-        throw std::runtime_error("set-up add_location failed: " + r.outcome.message);
+      if (r.outcome.status != verdict::OutcomeStatus::ok) RC_FAIL("set-up add_location failed: " + r.outcome.message);
     }
     sut.setup_steps = sut.engine->steps_run();
     InventoryModel initial(skus, locations);
@@ -288,17 +320,10 @@ verdict::SuiteResult run_inventory(const verdict::RunContext& context, const ver
       RC_FAIL("invariants broken at the end of the sequence: " + verdict::describe_violations(violations));
     }
   };
-  // A failure of the harness or the database (not of the system's behaviour) must read as `error`,
-  // not be shrunk as a counterexample: it is caught here and reported after the run.
-  std::string harness_error;
   auto property = [&] {
-    if (!harness_error.empty()) return;
+    if (!harness_error.empty()) return;  // once the harness cannot judge, stop spending cases
     ++cases_run;
-    try {
-      run_case();
-    } catch (const std::exception& e) {
-      harness_error = e.what();
-    }
+    run_case();
   };
   // RapidCheck reads RC_PARAMS once, on first use, and prints the seed it found: make it ours.
   setenv("RC_PARAMS", fmt::format("seed={}", params.seed).c_str(), 0);
@@ -319,7 +344,8 @@ verdict::SuiteResult run_inventory(const verdict::RunContext& context, const ver
   rc::detail::FailureResult failure;
   rc::detail::GaveUpResult gave_up;
   rc::detail::Error error;
-  if (!harness_error.empty()) {
+  bool failed = result.match(failure);
+  if (!harness_error.empty() && !failed) {
     c.status = verdict::Status::error;
     c.detail = "the harness could not judge: " + harness_error;
     suite.error = c.detail + " (replay: " + replay + ")";
@@ -341,6 +367,8 @@ verdict::SuiteResult run_inventory(const verdict::RunContext& context, const ver
     for (const auto& [type, value] : failure.counterExample) sequence += value + "\n";
     f.message = fmt::format("after {} passing cases, a minimal counterexample:\n{}{}", failure.numSuccess, sequence,
                             failure.description);
+    // A counterexample found stands, even if the harness failed later while shrinking it.
+    if (!harness_error.empty()) f.message += "\n(while shrinking, the harness also failed: " + harness_error + ")";
     f.seed = suite.seed;
     f.replay = replay;
     c.finding = f;

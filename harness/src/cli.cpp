@@ -52,6 +52,7 @@ std::string utc_now() {
 struct RunOptions {
   std::string out;
   bool durable = false;
+  bool in_memory = true;
 };
 
 // Runs `body` inside a RunContext and turns whatever happens into a report, files and an exit code.
@@ -66,7 +67,7 @@ int run_and_report(const std::string& command, const std::string& profile, const
   std::string out_dir = prepare_out_dir(options.out, (fs::path(root_dir()) / "out").string(), report.run_id);
   auto start = std::chrono::steady_clock::now();
   try {
-    RunContext context(out_dir, db::ServerOptions{options.durable});
+    RunContext context(out_dir, db::ServerOptions{options.durable, options.in_memory});
     body(context, report);
   } catch (const std::exception& e) {
     SuiteResult harness;
@@ -277,6 +278,7 @@ int cli_main(int argc, char** argv) {
                             [&](const RunContext& c, RunReport& r) { run_profile(c, r, profile, gate_seed); });
     }
     if (fixtures->parsed()) {
+      run.in_memory = !fixture_options.keep_db;  // a kept cluster is for a person: on disk
       if (fixture_paths.empty()) fixture_paths.push_back((fs::path(root_dir()) / "fixtures").string());
       return run_and_report("fixtures", "", run, [&](RunContext& c, RunReport& r) {
         r.suites.push_back(run_fixture_suite(c, fixture_paths, fixture_options));
@@ -353,7 +355,7 @@ int cli_main(int argc, char** argv) {
     if (db_start->parsed()) {
       if (db::stop_state_file(state_file))
         std::cerr << "verdict: stopped the cluster " << state_file << " named before\n";
-      auto server = db::start_embedded(db::ServerOptions{db_durable});
+      auto server = db::start_embedded(db::ServerOptions{db_durable, /*in_memory=*/false});
       std::string tpl = db::ensure_template(*server);
       db::ScratchDatabase dev(*server, tpl, "dev");
       dev.keep();

@@ -9,11 +9,13 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -54,9 +56,18 @@ std::string temp_root() {
 // Where a cluster's files live. A throwaway cluster goes to memory (/dev/shm) when there is one:
 // cloning a database there takes ~10 ms instead of 100-350 ms on this machine's disk, and every
 // test and property case clones one. A durable cluster stays on disk.
+// Only with room to spare (a container's /dev/shm may be 64 MB), never for a durable or kept
+// cluster, and not when VERDICT_IN_MEMORY=0.
+constexpr unsigned long long memory_root_free_bytes_min = 2ULL << 30;
 std::string data_root(const ServerOptions& options) {
   if (std::getenv("VERDICT_TMPDIR")) return temp_root();
-  if (!options.durable && fs::is_directory("/dev/shm") && access("/dev/shm", W_OK | X_OK) == 0) return "/dev/shm";
+  const char* in_memory = std::getenv("VERDICT_IN_MEMORY");
+  bool allowed = !options.durable && options.in_memory && !(in_memory && std::string(in_memory) == "0");
+  struct statvfs info {};
+  if (allowed && access("/dev/shm", W_OK | X_OK) == 0 && statvfs("/dev/shm", &info) == 0 &&
+      static_cast<unsigned long long>(info.f_bavail) * info.f_frsize >= memory_root_free_bytes_min) {
+    return "/dev/shm";
+  }
   return temp_root();
 }
 
@@ -160,10 +171,11 @@ void install_signal_cleanup() {
 // shared server a session advisory lock on (lease_class, token) says the run is alive. Random, so
 // runs on different hosts (or with equal pids in containers) never collide.
 constexpr int lease_class = 7331003;
+constexpr long long token_max = 2147483646;  // the lock's second key is an int4
 std::uint32_t run_token() {
   static const std::uint32_t token = [] {
     std::random_device device;
-    return static_cast<std::uint32_t>(device() % 2147483646u) + 1;
+    return static_cast<std::uint32_t>(device() % static_cast<std::uint32_t>(token_max)) + 1;
   }();
   return token;
 }
@@ -176,10 +188,21 @@ void hold_lease(const Server& server) {
   static std::map<std::string, std::unique_ptr<pqxx::connection>> holders;  // GUARDED_BY(mutex)
   std::string admin = server.conninfo("postgres", "");
   std::lock_guard lock(mutex);
-  if (holders.count(admin)) return;
+  if (auto it = holders.find(admin); it != holders.end()) {
+    // Still ours? A server that ended the session (restart, terminate) released the lock with it.
+    try {
+      pqxx::nontransaction tx(*it->second);
+      tx.exec_params1("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND objid = $1",
+                      static_cast<long long>(run_token()));
+      return;
+    } catch (const std::exception&) {
+      holders.erase(it);  // taken again below
+    }
+  }
   auto holder = std::make_unique<pqxx::connection>(admin);
   {
     pqxx::nontransaction tx(*holder);
+    tx.exec("SET idle_session_timeout = 0");  // an idle lease is the point: never time it out
     tx.exec_params("SELECT pg_advisory_lock($1, $2)", lease_class, static_cast<long long>(run_token()));
   }
   holders[admin] = std::move(holder);
@@ -287,12 +310,19 @@ namespace {
 // Written whole or not at all (temp file, then rename): a reader never sees half a record.
 void write_file_atomically(const std::string& path, const std::string& text) {
   std::string temporary = fmt::format("{}.tmp.{}", path, getpid());
-  {
-    std::ofstream out(temporary);
-    out << text;
-    if (!out) throw std::runtime_error("cannot write " + temporary);
+  std::ofstream out(temporary);
+  out << text;
+  out.close();  // flush errors (a full disk) show up here, not at the write
+  std::error_code ec;
+  if (!out) {
+    fs::remove(temporary, ec);
+    throw std::runtime_error("cannot write " + temporary);
   }
-  fs::rename(temporary, path);
+  fs::rename(temporary, path, ec);
+  if (ec) {
+    fs::remove(temporary, ec);
+    throw std::runtime_error("cannot rename " + temporary + " to " + path);
+  }
 }
 }  // namespace
 
@@ -338,8 +368,9 @@ std::unique_ptr<Server> start_embedded(const ServerOptions& options) {
     // Recorded before anything else, so a run killed from here on is cleaned up by the next one.
     std::lock_guard lock(live_mutex);
     live_roots.insert(paths.root);
-    write_file_atomically(server->registry_file(),
-                          json{{"root", paths.root}, {"owner_pid", static_cast<long>(getpid())}, {"kept", false}}.dump());
+    write_file_atomically(
+        server->registry_file(),
+        json{{"root", paths.root}, {"owner_pid", static_cast<long>(getpid())}, {"kept", false}}.dump());
   }
   fs::create_directories(paths.socket_dir());
   chmod(paths.root.c_str(), 0700);
@@ -362,7 +393,9 @@ std::unique_ptr<Server> start_embedded(const ServerOptions& options) {
          << "shared_buffers = 128MB\n"
          << "log_min_messages = warning\n";
     if (!options.durable) {
-      conf << "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n";
+      // A throwaway cluster: no crash safety, and little WAL kept around (it may live in memory).
+      conf << "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
+           << "max_wal_size = 128MB\nmin_wal_size = 32MB\n";
     }
   }
   rc = run_logged({fmt::format("{}/pg_ctl", pg_bin_dir), "-D", paths.data(), "-l", paths.server_log(), "-w", "-t",
@@ -453,16 +486,20 @@ void prepare_server(const Server& server) {
     tx.exec(fmt::format("GRANT {0}, {1} TO CURRENT_USER", owner_role, app_role));
     // Drop our scratch databases whose run is gone: nobody holds its lease any more.
     auto rows = tx.exec(
-        fmt::format("SELECT datname FROM pg_database WHERE datname LIKE '{}t\\_%' OR datname LIKE '{}build\\_%'",
-                    database_prefix, database_prefix));
+        "SELECT datname FROM pg_database WHERE datname LIKE 'verdict\\_t\\_%' OR datname LIKE 'verdict\\_build\\_%'");
     for (const auto& row : rows) {
       std::string name = row[0].as<std::string>();
       auto first = name.find('_', std::string(database_prefix).size());
       long long token = std::atoll(name.c_str() + first + 1);
-      if (token <= 0) continue;
-      if (tx.exec_params1("SELECT pg_try_advisory_lock($1, $2)", lease_class, token)[0].as<bool>()) {
-        tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(name) + " WITH (FORCE)");
-        tx.exec_params("SELECT pg_advisory_unlock($1, $2)", lease_class, token);
+      if (token <= 0 || token > token_max) continue;  // not a name we gave
+      try {
+        if (tx.exec_params1("SELECT pg_try_advisory_lock($1, $2)", lease_class, token)[0].as<bool>()) {
+          tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(name) + " WITH (FORCE)");
+          tx.exec_params("SELECT pg_advisory_unlock($1, $2)", lease_class, token);
+        }
+      } catch (const pqxx::sql_error& e) {
+        // One leftover we cannot drop must not stop this run: the next run tries again.
+        std::fprintf(stderr, "verdict: could not drop leftover database %s: %s\n", name.c_str(), e.what());
       }
     }
   }

@@ -17,7 +17,8 @@ inline constexpr const char* app_role = "verdict_app";      // the system under 
 inline constexpr const char* database_prefix = "verdict_";
 
 struct ServerOptions {
-  bool durable = false;  // keep fsync, synchronous_commit, full_page_writes on
+  bool durable = false;   // keep fsync, synchronous_commit, full_page_writes on (and stay on disk)
+  bool in_memory = true;  // may live in /dev/shm (not for a cluster kept for a person to inspect)
 };
 
 class Server {
