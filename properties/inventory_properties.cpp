@@ -176,79 +176,73 @@ rc::Gen<std::string> gen_delta() {
 
 using Command = rc::state::Command<InventoryModel, Sut>;
 
-struct Receive : Command {
+// A command both sides run the same way: the model predicts on a copy of its state (`on`), the
+// system executes `name` with `args`, and judge() compares outcome, stock levels and invariants.
+template <typename Derived>
+struct ModelCommand : Command {
+  void apply(InventoryModel& m) const override { self().on(m); }
+  void run(const InventoryModel& m, Sut& sut) const override {
+    InventoryModel after = m;
+    auto expected = self().on(after);
+    judge(sut, sut.run(self().name(), self().args()), expected, after);
+  }
+  const Derived& self() const { return static_cast<const Derived&>(*this); }
+};
+
+struct Receive : ModelCommand<Receive> {
   std::string sku = *rc::gen::elementOf(skus);
   std::string batch = *rc::gen::elementOf(batches);
   std::string location = *rc::gen::elementOf(locations);
   std::string qty = *gen_qty();
-  void apply(InventoryModel& m) const override { m.receive(sku, batch, location, qty, unit_cost_of(batch)); }
-  void run(const InventoryModel& m, Sut& sut) const override {
-    InventoryModel after = m;
-    auto expected = after.receive(sku, batch, location, qty, unit_cost_of(batch));
-    judge(
-        sut,
-        sut.run(
-            "inventory.receive",
-            {{"sku", sku}, {"batch", batch}, {"location", location}, {"qty", qty}, {"unit_cost", unit_cost_of(batch)}}),
-        expected, after);
+  model::Expected on(InventoryModel& m) const { return m.receive(sku, batch, location, qty, unit_cost_of(batch)); }
+  std::string name() const { return "inventory.receive"; }
+  json args() const {
+    return {{"sku", sku}, {"batch", batch}, {"location", location}, {"qty", qty}, {"unit_cost", unit_cost_of(batch)}};
   }
   void show(std::ostream& os) const override {
     os << fmt::format("receive {} {} {} qty={}", sku, batch, location, qty);
   }
 };
 
-struct Fulfill : Command {
+struct Fulfill : ModelCommand<Fulfill> {
   std::string sku = *rc::gen::elementOf(skus);
   std::string batch = *rc::gen::elementOf(batches);
   std::string location = *rc::gen::elementOf(locations);
   std::string qty = *gen_qty();
-  void apply(InventoryModel& m) const override { m.fulfill(sku, batch, location, qty); }
-  void run(const InventoryModel& m, Sut& sut) const override {
-    InventoryModel after = m;
-    auto expected = after.fulfill(sku, batch, location, qty);
-    judge(sut, sut.run("inventory.fulfill", {{"sku", sku}, {"batch", batch}, {"location", location}, {"qty", qty}}),
-          expected, after);
-  }
+  model::Expected on(InventoryModel& m) const { return m.fulfill(sku, batch, location, qty); }
+  std::string name() const { return "inventory.fulfill"; }
+  json args() const { return {{"sku", sku}, {"batch", batch}, {"location", location}, {"qty", qty}}; }
   void show(std::ostream& os) const override {
     os << fmt::format("fulfill {} {} {} qty={}", sku, batch, location, qty);
   }
 };
 
-struct Adjust : Command {
+struct Adjust : ModelCommand<Adjust> {
   std::string sku = *rc::gen::elementOf(skus);
   std::string batch = *rc::gen::elementOf(batches);
   std::string location = *rc::gen::elementOf(locations);
   std::string delta = *gen_delta();
   std::string reason = *rc::gen::weightedOneOf<std::string>(
       {{9, rc::gen::just<std::string>("cycle count")}, {1, rc::gen::just<std::string>("")}});
-  void apply(InventoryModel& m) const override { m.adjust(sku, batch, location, delta, reason); }
-  void run(const InventoryModel& m, Sut& sut) const override {
-    InventoryModel after = m;
-    auto expected = after.adjust(sku, batch, location, delta, reason);
-    judge(sut,
-          sut.run("inventory.adjust",
-                  {{"sku", sku}, {"batch", batch}, {"location", location}, {"delta", delta}, {"reason", reason}}),
-          expected, after);
+  model::Expected on(InventoryModel& m) const { return m.adjust(sku, batch, location, delta, reason); }
+  std::string name() const { return "inventory.adjust"; }
+  json args() const {
+    return {{"sku", sku}, {"batch", batch}, {"location", location}, {"delta", delta}, {"reason", reason}};
   }
   void show(std::ostream& os) const override {
     os << fmt::format("adjust {} {} {} delta={} reason='{}'", sku, batch, location, delta, reason);
   }
 };
 
-struct Transfer : Command {
+struct Transfer : ModelCommand<Transfer> {
   std::string sku = *rc::gen::elementOf(skus);
   std::string batch = *rc::gen::elementOf(batches);
   std::string from = *rc::gen::elementOf(locations);
   std::string to = *rc::gen::elementOf(locations);
   std::string qty = *gen_qty();
-  void apply(InventoryModel& m) const override { m.transfer(sku, batch, from, to, qty); }
-  void run(const InventoryModel& m, Sut& sut) const override {
-    InventoryModel after = m;
-    auto expected = after.transfer(sku, batch, from, to, qty);
-    judge(sut,
-          sut.run("inventory.transfer", {{"sku", sku}, {"batch", batch}, {"from", from}, {"to", to}, {"qty", qty}}),
-          expected, after);
-  }
+  model::Expected on(InventoryModel& m) const { return m.transfer(sku, batch, from, to, qty); }
+  std::string name() const { return "inventory.transfer"; }
+  json args() const { return {{"sku", sku}, {"batch", batch}, {"from", from}, {"to", to}, {"qty", qty}}; }
   void show(std::ostream& os) const override {
     os << fmt::format("transfer {} {} {}->{} qty={}", sku, batch, from, to, qty);
   }

@@ -400,23 +400,20 @@ Reported<Reversed> reverse(Session& s, const RequestContext& c, const Reverse& c
     for (const auto& leg : legs) {
       auto qty = Quantity::parse(leg[3].as<std::string>(), "qty");
       auto& slot = slot_of(slots, leg[1].as<long long>(), leg[2].as<long long>());
+      // Invariant: the legs of one movement (a transfer's two) sit in different slots, so each
+      // slot's next value is computed from its locked value exactly once.
+      for (const auto& [other, ignored] : writes) {
+        if (other == &slot) throw std::logic_error("two legs of one movement in one slot");
+      }
       auto next = apply_delta(slot, qty.value().negated(), "movement");
       if (!next.ok()) return next.error();
-      slot.qty = next.value();  // both legs may share no slot, but keep the running value exact
       writes.emplace_back(&slot, next.value());
       out.reversal_movement_ids.push_back(insert_movement(tx, "reversal", leg[1].as<long long>(),
                                                           leg[2].as<long long>(), qty.value().negated(), "",
                                                           std::nullopt, leg[0].as<long long>()));
     }
     VERDICT_FAILPOINT("inventory.after_journal_insert");
-    for (auto& [slot, next] : writes) {
-      auto r = tx.sql().exec_params(
-          "UPDATE on_hand SET qty = $1::numeric, version = version + 1 WHERE batch_id = $2 AND location_id = $3 AND "
-          "version = $4",
-          next.to_string(), slot->batch_id, slot->location_id, slot->version);
-      if (r.affected_rows() != 1) throw RetryTransaction("on_hand version moved under a row lock");
-      ++slot->version;
-    }
+    for (auto& [slot, next] : writes) write_slot(tx, *slot, next);
     VERDICT_FAILPOINT("inventory.after_projection_update");
     return std::nullopt;
   });
