@@ -66,3 +66,8 @@ add_test(NAME harness.manual_corruption_is_reported
   COMMAND python3 ${PROJECT_SOURCE_DIR}/ci/check_manual_corruption.py $<TARGET_FILE:verdict>)
 set_tests_properties(harness.manual_corruption_is_reported PROPERTIES LABELS "pr;nightly;harness" TIMEOUT 120
   ENVIRONMENT "VERDICT_ROOT=${PROJECT_SOURCE_DIR}")
+
+# The fixture runner's verdicts end to end: fail (1) with step and replay, error (2) for a file it
+# cannot interpret, error outranks fail.
+verdict_db_test(harness.fixture_verdicts harness 120
+  python3 ${PROJECT_SOURCE_DIR}/ci/check_fixture_verdicts.py $<TARGET_FILE:verdict>)

@@ -1,0 +1,54 @@
+// Regression: two first receipts of one new batch at the same time. Both transactions missed the
+// batch, both inserted it, and the loser's unique violation came back as INTERNAL. The loser must
+// instead see the winner's batch (the wrapper retries it) and receive into it.
+
+#include <gtest/gtest.h>
+
+#include <latch>
+#include <thread>
+#include <vector>
+
+#include "support.hpp"
+
+namespace {
+
+constexpr int rounds = 20;        // each round races on a batch code no one has used yet
+constexpr int racers = 4;         // clients per round, one connection each
+
+TEST(ConcurrentFirstReceipt, EveryRacerReceivesIntoTheOneBatch) {
+  auto db = sut_test::scratch_database();
+  sut_test::Shop setup(db->app_conninfo());
+  setup.add_product();
+  setup.add_location("WH1");
+
+  std::vector<std::unique_ptr<sut::Session>> sessions;
+  for (int r = 0; r < racers; ++r) sessions.push_back(std::make_unique<sut::Session>(db->app_conninfo()));
+
+  for (int round = 0; round < rounds; ++round) {
+    std::string batch = "NEW-" + std::to_string(round);
+    std::vector<sut::inventory::Reported<sut::inventory::Moved>> results(racers, {sut::Error{}, {}});
+    std::latch start(racers);
+    std::vector<std::thread> threads;
+    for (int r = 0; r < racers; ++r) {
+      threads.emplace_back([&, r] {
+        start.arrive_and_wait();
+        results[r] = sut::inventory::receive(*sessions[r], sut_test::request(), {"SKU-1", batch, "WH1", "1", "2.5"});
+      });
+    }
+    for (auto& t : threads) t.join();
+
+    long long batch_id = 0;
+    for (int r = 0; r < racers; ++r) {
+      ASSERT_TRUE(results[r].outcome.ok()) << "round " << round << " racer " << r << ": "
+                                           << sut::to_string(results[r].outcome.error().code) << " "
+                                           << results[r].outcome.error().message;
+      if (batch_id == 0) batch_id = results[r].outcome.value().batch_id;
+      EXPECT_EQ(results[r].outcome.value().batch_id, batch_id) << "one batch code, one batch";
+    }
+    auto level = sut::inventory::on_hand(setup.session(), setup.context(), "SKU-1", batch, "WH1");
+    ASSERT_TRUE(level.ok());
+    EXPECT_EQ(level.value(), "4.0000");
+  }
+}
+
+}  // namespace
