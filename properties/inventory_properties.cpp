@@ -162,7 +162,9 @@ rc::Gen<std::string> gen_qty() {
   return rc::gen::weightedOneOf<std::string>({
       {6, rc::gen::map(rc::gen::inRange(1, 9), [](int n) { return std::to_string(n); })},
       {3, rc::gen::map(rc::gen::inRange(1, 60000), [](int u) { return model::format_units(u); })},
-      {1, rc::gen::element<std::string>("0", "-1", "1.00001", "NaN", "1e999", "", "9999999999999999999")},
+      {1, rc::gen::element<std::string>("0", "-1", "1.00001", "NaN", "1e999", "", "9999999999999999999",
+                                        // the largest quantity there is: twice, and on-hand overflows
+                                        "9999999999999999.9999", "5000000000000000")},
   });
 }
 
@@ -170,7 +172,7 @@ rc::Gen<std::string> gen_delta() {
   return rc::gen::weightedOneOf<std::string>({
       {6, rc::gen::map(rc::gen::inRange(-5, 6), [](int n) { return std::to_string(n); })},
       {2, rc::gen::map(rc::gen::inRange(-30000, 30000), [](int u) { return model::format_units(u); })},
-      {1, rc::gen::element<std::string>("0.00001", "inf", "-")},
+      {1, rc::gen::element<std::string>("0.00001", "inf", "-", "9999999999999999", "-9999999999999999.9999")},
   });
 }
 

@@ -4,7 +4,6 @@
 
 namespace model {
 namespace {
-constexpr Units units_max = 9'999'999'999'999'999LL;  // far below NUMERIC(20,4)'s limit; enough here
 
 Expected fail(std::string code, std::string field) { return Expected{false, std::move(code), std::move(field), 0}; }
 Expected done(int created) { return Expected{true, "", "", created}; }
@@ -22,7 +21,7 @@ std::optional<Units> parse_units(const std::string& text) {
     i = 1;
   }
   Units whole = 0, fraction = 0;
-  int places = -1, digits = 0;
+  int places = -1, digits = 0, whole_digits = 0;
   for (; i < text.size(); ++i) {
     char c = text[i];
     if (c == '.') {
@@ -36,7 +35,8 @@ std::optional<Units> parse_units(const std::string& text) {
       if (++places > 4) return std::nullopt;
       fraction = fraction * 10 + (c - '0');
     } else {
-      if (whole > units_max / units_per_one) return std::nullopt;
+      if (whole_digits > 0 || c != '0') ++whole_digits;
+      if (whole_digits > 16) return std::nullopt;  // NUMERIC(20,4): at most 16 integer digits
       whole = whole * 10 + (c - '0');
     }
   }
@@ -49,9 +49,13 @@ std::optional<Units> parse_units(const std::string& text) {
 std::string format_units(Units units) {
   bool negative = units < 0;
   Units magnitude = negative ? -units : units;
-  std::string fraction = std::to_string(magnitude % units_per_one);
-  fraction.insert(0, 4 - fraction.size(), '0');
-  return (negative ? "-" : "") + std::to_string(magnitude / units_per_one) + "." + fraction;
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(magnitude % 10)));
+    magnitude /= 10;
+  } while (magnitude > 0);
+  if (digits.size() < 5) digits.insert(0, 5 - digits.size(), '0');
+  return (negative ? "-" : "") + digits.substr(0, digits.size() - 4) + "." + digits.substr(digits.size() - 4);
 }
 
 InventoryModel::InventoryModel(std::vector<std::string> skus, std::vector<std::string> locations)
@@ -81,7 +85,8 @@ Expected InventoryModel::receive(const std::string& sku, const std::string& batc
   if (!contains(locations_, location)) return fail("NOT_FOUND", "location");
   auto known = batch_costs_.find({sku, batch});
   if (known != batch_costs_.end() && known->second != *cost) return fail("VALIDATION_FAILED", "unit_cost");
-  batch_costs_[{sku, batch}] = *cost;
+  if (!in_range(level({sku, batch, location}) + *q)) return fail("VALIDATION_FAILED", "qty");
+  batch_costs_[{sku, batch}] = *cost;  // a refused first receipt creates no batch: it rolled back
   record(Movement{"receive", sku, batch, location, *q});
   return done(1);
 }
@@ -107,6 +112,7 @@ Expected InventoryModel::adjust(const std::string& sku, const std::string& batch
   if (!contains(skus_, sku)) return fail("NOT_FOUND", "sku");
   if (!batch_exists(sku, batch)) return fail("NOT_FOUND", "batch");
   if (!contains(locations_, location)) return fail("NOT_FOUND", "location");
+  if (!in_range(level({sku, batch, location}) + *d)) return fail("VALIDATION_FAILED", "delta");
   if (level({sku, batch, location}) + *d < 0) return fail("INSUFFICIENT_STOCK", "delta");
   record(Movement{"adjust", sku, batch, location, *d});
   return done(1);
@@ -122,6 +128,7 @@ Expected InventoryModel::transfer(const std::string& sku, const std::string& bat
   if (!contains(locations_, from)) return fail("NOT_FOUND", "from");
   if (!contains(locations_, to)) return fail("NOT_FOUND", "to");
   if (level({sku, batch, from}) < *q) return fail("INSUFFICIENT_STOCK", "qty");
+  if (!in_range(level({sku, batch, to}) + *q)) return fail("VALIDATION_FAILED", "qty");
   int t = transfers_++;
   Movement out{"transfer_out", sku, batch, from, -*q};
   out.transfer = t;
@@ -149,6 +156,7 @@ Expected InventoryModel::reverse(int index) {
     const auto& m = movements_[leg];
     Slot slot{m.sku, m.batch, m.location};
     Units base = after.count(slot) ? after[slot] : level(slot);
+    if (!in_range(base - m.qty)) return fail("VALIDATION_FAILED", "movement");
     if (base - m.qty < 0) return fail("INSUFFICIENT_STOCK", "movement");
     after[slot] = base - m.qty;
   }

@@ -4,7 +4,8 @@
 // system under test beyond the command and outcome vocabulary (names, error codes, fields).
 //
 // Quantities are integers of 1/10000 (scale 4), parsed and printed by the model itself, so a bug in
-// the system's decimal type cannot hide behind the same bug here.
+// the system's decimal type cannot hide behind the same bug here. The range is NUMERIC(20,4)'s:
+// |value| < 10^16, so a movement that would take on-hand past it is refused (VALIDATION_FAILED).
 
 #include <map>
 #include <optional>
@@ -14,8 +15,10 @@
 
 namespace model {
 
-using Units = long long;  // 1 unit = 0.0001
+__extension__ typedef __int128 Units;  // 1 unit = 0.0001
 inline constexpr Units units_per_one = 10000;
+inline constexpr Units units_limit = static_cast<Units>(10000000000LL) * 10000000000LL;  // 10^20, exclusive
+inline bool in_range(Units u) { return u > -units_limit && u < units_limit; }
 
 // "2.5" -> 25000; nullopt when the text is not a plain decimal with at most 4 places, or is huge.
 std::optional<Units> parse_units(const std::string& text);
