@@ -8,7 +8,7 @@ set(VERDICT_STATE_FILE "${CMAKE_BINARY_DIR}/ctest-db-state.json")
 set(VERDICT_TEST_ENV "VERDICT_SERVER_STATE=${VERDICT_STATE_FILE};VERDICT_ROOT=${PROJECT_SOURCE_DIR}")
 set(VERDICT_TEST_OUT "${CMAKE_BINARY_DIR}/test-out")
 
-add_test(NAME db.start COMMAND verdict db start --state ${VERDICT_STATE_FILE})
+add_test(NAME db.start COMMAND verdict db start --in-memory --state ${VERDICT_STATE_FILE})
 set_tests_properties(db.start PROPERTIES FIXTURES_SETUP verdict_db LABELS "pr;nightly" TIMEOUT 120)
 add_test(NAME db.stop COMMAND verdict db stop --state ${VERDICT_STATE_FILE})
 set_tests_properties(db.stop PROPERTIES FIXTURES_CLEANUP verdict_db LABELS "pr;nightly" TIMEOUT 60)

@@ -259,6 +259,9 @@ int cli_main(int argc, char** argv) {
       db_cmd->add_subcommand("start", "start a cluster with a migrated database; print its connection strings");
   db_start->add_option("--state", state_file, "state file")->capture_default_str();
   db_start->add_flag("--durable", db_durable, "keep fsync on");
+  bool db_in_memory = false;
+  db_start->add_flag("--in-memory", db_in_memory,
+                     "put the cluster in /dev/shm when it has room: fast clones, gone on reboot (the CTest fixture)");
   auto* db_stop = db_cmd->add_subcommand("stop", "stop and remove the cluster a state file names");
   db_stop->add_option("--state", state_file, "state file")->capture_default_str();
 
@@ -355,7 +358,7 @@ int cli_main(int argc, char** argv) {
     if (db_start->parsed()) {
       if (db::stop_state_file(state_file))
         std::cerr << "verdict: stopped the cluster " << state_file << " named before\n";
-      auto server = db::start_embedded(db::ServerOptions{db_durable, /*in_memory=*/false});
+      auto server = db::start_embedded(db::ServerOptions{db_durable, db_in_memory});
       std::string tpl = db::ensure_template(*server);
       db::ScratchDatabase dev(*server, tpl, "dev");
       dev.keep();
