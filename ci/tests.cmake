@@ -71,3 +71,12 @@ set_tests_properties(harness.manual_corruption_is_reported PROPERTIES LABELS "pr
 # cannot interpret, error outranks fail.
 verdict_db_test(harness.fixture_verdicts harness 120
   python3 ${PROJECT_SOURCE_DIR}/ci/check_fixture_verdicts.py $<TARGET_FILE:verdict>)
+
+# House style: every C++ file is clang-formatted (.clang-format at the root).
+file(GLOB_RECURSE verdict_cpp_files CONFIGURE_DEPENDS
+  ${PROJECT_SOURCE_DIR}/harness/*.cpp ${PROJECT_SOURCE_DIR}/harness/*.hpp
+  ${PROJECT_SOURCE_DIR}/system_under_test/*.cpp ${PROJECT_SOURCE_DIR}/system_under_test/*.hpp
+  ${PROJECT_SOURCE_DIR}/properties/*.cpp ${PROJECT_SOURCE_DIR}/properties/*.hpp
+  ${PROJECT_SOURCE_DIR}/concurrency/*.cpp ${PROJECT_SOURCE_DIR}/bench/*.cpp)
+add_test(NAME style.clang_format COMMAND clang-format --dry-run --Werror ${verdict_cpp_files})
+set_tests_properties(style.clang_format PROPERTIES LABELS "pr;nightly;style" TIMEOUT 60)

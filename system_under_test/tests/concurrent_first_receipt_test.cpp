@@ -12,8 +12,8 @@
 
 namespace {
 
-constexpr int rounds = 20;        // each round races on a batch code no one has used yet
-constexpr int racers = 4;         // clients per round, one connection each
+constexpr int rounds = 20;  // each round races on a batch code no one has used yet
+constexpr int racers = 4;   // clients per round, one connection each
 
 TEST(ConcurrentFirstReceipt, EveryRacerReceivesIntoTheOneBatch) {
   auto db = sut_test::scratch_database();
@@ -39,9 +39,9 @@ TEST(ConcurrentFirstReceipt, EveryRacerReceivesIntoTheOneBatch) {
 
     long long batch_id = 0;
     for (int r = 0; r < racers; ++r) {
-      ASSERT_TRUE(results[r].outcome.ok()) << "round " << round << " racer " << r << ": "
-                                           << sut::to_string(results[r].outcome.error().code) << " "
-                                           << results[r].outcome.error().message;
+      ASSERT_TRUE(results[r].outcome.ok())
+          << "round " << round << " racer " << r << ": " << sut::to_string(results[r].outcome.error().code) << " "
+          << results[r].outcome.error().message;
       if (batch_id == 0) batch_id = results[r].outcome.value().batch_id;
       EXPECT_EQ(results[r].outcome.value().batch_id, batch_id) << "one batch code, one batch";
     }

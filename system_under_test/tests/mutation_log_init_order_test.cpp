@@ -3,7 +3,6 @@
 // mutation must reach the harness's sink, whatever the static initialisation order.
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <cstdio>
