@@ -39,18 +39,20 @@ def main():
                                   capture_output=True, text=True)
 
         # Stock written by hand, consistent: the application role may insert, never update the journal.
+        # The application role sees and writes only the rows of the tenant its transaction names.
         psql(app, """
+          SET verdict.tenant = 'acme';
           INSERT INTO products (tenant_id, sku, name, created_at) VALUES ('acme', 'S1', 'Widget', '2026-01-01');
           INSERT INTO locations (tenant_id, code, created_at) VALUES ('acme', 'WH1', '2026-01-01');
           INSERT INTO batches (tenant_id, product_id, code, unit_cost, created_at) VALUES ('acme', 1, 'B1', 1, '2026-01-01');
-          INSERT INTO movements (tenant_id, kind, batch_id, location_id, qty, mutation_id, actor, as_of)
-            VALUES ('acme', 'receive', 1, 1, 5, 'by-hand', 'person', '2026-01-01');
+          INSERT INTO movements (tenant_id, kind, batch_id, location_id, qty, balance_after, mutation_id, actor, as_of)
+            VALUES ('acme', 'receive', 1, 1, 5, 5, 'by-hand', 'person', '2026-01-01');
           INSERT INTO on_hand (tenant_id, batch_id, location_id, qty, version) VALUES ('acme', 1, 1, 5, 1);""")
         clean = check()
         if clean.returncode != 0:
             fail(f"a consistent database was reported broken ({clean.returncode}): {clean.stdout}")
 
-        psql(app, "UPDATE on_hand SET qty = 7 WHERE batch_id = 1 AND location_id = 1")
+        psql(app, "SET verdict.tenant = 'acme'; UPDATE on_hand SET qty = 7 WHERE batch_id = 1 AND location_id = 1")
         broken = check()
         if broken.returncode != 1:
             fail(f"the corrupted projection gave exit {broken.returncode}, expected 1: {broken.stdout}")
@@ -59,7 +61,7 @@ def main():
         if not broken.stdout.rstrip().splitlines()[-1].endswith("1 failed"):
             fail(f"the last line is not the counts: {broken.stdout}")
 
-        psql(app, "UPDATE on_hand SET qty = 5 WHERE batch_id = 1 AND location_id = 1")
+        psql(app, "SET verdict.tenant = 'acme'; UPDATE on_hand SET qty = 5 WHERE batch_id = 1 AND location_id = 1")
         if check().returncode != 0:
             fail("repaired, the database is still reported broken")
         print("check_manual_corruption: ok: exit 0 clean, exit 1 with the row when corrupted, 0 repaired")

@@ -21,12 +21,15 @@ function(verdict_db_test name label timeout)
     ENVIRONMENT "${VERDICT_TEST_ENV}")
 endfunction()
 
-# Each fixture file is a test.
+# Each fixture file is a test, named by its path: fixtures/inventory/adjust_rules.json is
+# fixture.inventory.adjust_rules (so two modules' files of one name never clash).
 file(GLOB_RECURSE fixture_files CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/fixtures/*.json")
 foreach(file IN LISTS fixture_files)
-  get_filename_component(stem "${file}" NAME_WE)
-  verdict_db_test(fixture.${stem} fixture 60
-    $<TARGET_FILE:verdict> fixtures ${file} --out ${VERDICT_TEST_OUT}/fixture.${stem})
+  file(RELATIVE_PATH relative "${PROJECT_SOURCE_DIR}/fixtures" "${file}")
+  string(REGEX REPLACE "\\.json$" "" relative "${relative}")
+  string(REPLACE "/" "." test_name "fixture.${relative}")
+  verdict_db_test(${test_name} fixture 60
+    $<TARGET_FILE:verdict> fixtures ${file} --out ${VERDICT_TEST_OUT}/${test_name})
 endforeach()
 
 # GoogleTest programs: unit tests beside the code they test. Tests that need a database use the

@@ -95,7 +95,8 @@ verdict::SuiteResult run_hot_batch(const verdict::RunContext& context, const ver
   {
     auto setup = system.connect(database->app_conninfo());
     for (const auto& [name, args] :
-         std::vector<std::pair<std::string, json>>{{"catalog.add_product", {{"sku", "HOT"}, {"name", "Hot item"}}},
+         std::vector<std::pair<std::string, json>>{{"access.create_tenant", json::object()},
+                                                   {"inventory.add_product", {{"sku", "HOT"}, {"name", "Hot item"}}},
                                                    {"inventory.add_location", {{"location", "WH1"}}},
                                                    {"inventory.receive",
                                                     {{"sku", "HOT"},

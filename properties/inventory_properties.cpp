@@ -293,8 +293,12 @@ verdict::SuiteResult run_inventory(const verdict::RunContext& context, const ver
       harness_error = e.what();
       return;
     }
+    {
+      auto r = sut.run("access.create_tenant", json::object());
+      if (r.outcome.status != verdict::OutcomeStatus::ok) RC_FAIL("set-up create_tenant failed: " + r.outcome.message);
+    }
     for (const auto& sku : skus) {
-      auto r = sut.run("catalog.add_product", {{"sku", sku}, {"name", "Product " + sku}});
+      auto r = sut.run("inventory.add_product", {{"sku", sku}, {"name", "Product " + sku}});
       if (r.outcome.status != verdict::OutcomeStatus::ok) RC_FAIL("set-up add_product failed: " + r.outcome.message);
     }
     for (const auto& l : locations) {

@@ -205,10 +205,10 @@ int cli_main(int argc, char** argv) {
 
   // properties
   auto* properties = app.add_subcommand("properties", "run a RapidCheck stateful suite against the reference model");
-  std::string suite_name = "inventory";
+  std::string suite_name;
   PropertyParams property_params;
   std::int64_t property_seed = -1;
-  properties->add_option("--suite", suite_name, "suite name")->capture_default_str();
+  properties->add_option("--suite", suite_name, "suite name (default: every registered suite)");
   properties->add_option("--seed", property_seed, "seed (default: a random one, printed first)");
   properties->add_option("--cases", property_params.cases, "successful cases needed")->capture_default_str();
   properties->add_option("--max-size", property_params.max_size, "longest command sequence")->capture_default_str();
@@ -216,10 +216,10 @@ int cli_main(int argc, char** argv) {
 
   // stress
   auto* stress = app.add_subcommand("stress", "run a concurrency workload and check its history and laws");
-  std::string workload_name = "hot_batch";
+  std::string workload_name;
   StressParams stress_params;
   std::int64_t stress_seed = -1;
-  stress->add_option("--workload", workload_name, "workload name")->capture_default_str();
+  stress->add_option("--workload", workload_name, "workload name (default: every registered workload)");
   stress->add_option("--seed", stress_seed, "seed (default: a random one, printed first)");
   stress->add_option("--threads", stress_params.threads, "client threads, one connection each")->capture_default_str();
   stress->add_option("--ops", stress_params.ops_per_thread, "operations per thread")->capture_default_str();
@@ -237,6 +237,29 @@ int cli_main(int argc, char** argv) {
   list_flag->excludes(check_flag)->excludes(md_flag);
   check_flag->excludes(md_flag);
   inv->add_option("--database", inv_database, "connection string or URL of the database to check");
+
+  // commands
+  auto* commands = app.add_subcommand("commands", "list the system's declared commands and reads");
+  bool commands_json = false, commands_list = false;
+  commands->add_flag("--list", commands_list, "list them (the default)");
+  commands->add_flag("--json", commands_json, "print the declarations as JSON");
+
+  // verifiers the system declares: `verdict <name> verify --database URL`
+  struct VerifierCli {
+    const VerifierDecl* decl;
+    CLI::App* verify;
+    std::string database;
+  };
+  std::vector<std::unique_ptr<VerifierCli>> verifier_clis;
+  for (const auto& v : system_under_test().verifiers) {
+    auto cli = std::make_unique<VerifierCli>();
+    cli->decl = &v;
+    auto* group = app.add_subcommand(v.name, v.description);
+    group->require_subcommand(1);
+    cli->verify = group->add_subcommand("verify", v.description + " (exit 1 when broken)");
+    cli->verify->add_option("--database", cli->database, "connection string or URL of the database")->required();
+    verifier_clis.push_back(std::move(cli));
+  }
 
   // docs
   auto* docs = app.add_subcommand("docs", "generate docs/INVARIANTS.md and docs/ERRORS.md from the registries");
@@ -299,13 +322,16 @@ int cli_main(int argc, char** argv) {
     if (properties->parsed()) {
       property_params.seed = property_seed >= 0 ? static_cast<std::uint64_t>(property_seed) : random_seed();
       return run_and_report("properties", "", run, [&](const RunContext& c, RunReport& r) {
-        r.suites.push_back(run_property_suite(c, suite_name, property_params));
+        if (!suite_name.empty()) return r.suites.push_back(run_property_suite(c, suite_name, property_params));
+        for (const auto& suite : property_suites())
+          r.suites.push_back(run_property_suite(c, suite.name, property_params));
       });
     }
     if (stress->parsed()) {
       stress_params.seed = stress_seed >= 0 ? static_cast<std::uint64_t>(stress_seed) : random_seed();
       return run_and_report("stress", "", run, [&](const RunContext& c, RunReport& r) {
-        r.suites.push_back(run_stress_workload(c, workload_name, stress_params));
+        if (!workload_name.empty()) return r.suites.push_back(run_stress_workload(c, workload_name, stress_params));
+        for (const auto& w : stress_workloads()) r.suites.push_back(run_stress_workload(c, w.name, stress_params));
       });
     }
     if (inv->parsed()) {
@@ -331,9 +357,40 @@ int cli_main(int argc, char** argv) {
         std::cout << fmt::format("{:<14} {:<10} {:<8} {}\n", i.id, i.module, i.severity, i.purpose);
       return 0;
     }
+    if (commands->parsed()) {
+      if (commands_json) {
+        std::cout << commands_json_text() << "\n";
+        return 0;
+      }
+      for (const auto& c : system_under_test().commands) {
+        std::string fields;
+        for (const auto& f : c.fields) fields += fmt::format(" {}{}:{}", f.name, f.required ? "" : "?", f.type);
+        std::cout << fmt::format("{:<26} [{}]{}\n", c.name, c.permission.empty() ? "-" : c.permission, fields);
+      }
+      for (const auto& r : system_under_test().reads) {
+        std::string fields;
+        for (const auto& f : r.fields) fields += fmt::format(" {}{}:{}", f.name, f.required ? "" : "?", f.type);
+        std::cout << fmt::format("read {:<21}{}\n", r.name, fields);
+      }
+      return 0;
+    }
+    for (const auto& v : verifier_clis) {
+      if (!v->verify->parsed()) continue;
+      InvariantChecker checker(v->database);
+      auto violations = checker.check_ids(v->decl->invariant_ids);
+      for (const auto& violation : violations) {
+        auto rows = json::parse(violation.rows_json);
+        std::cout << fmt::format("BROKEN {} ({} row(s)); first broken link: {}\n", violation.invariant_id,
+                                 violation.row_count, rows.empty() ? "?" : rows.front().dump());
+      }
+      std::cout << fmt::format("{} passed, {} failed\n", v->decl->invariant_ids.size() - violations.size(),
+                               violations.size());
+      return violations.empty() ? 0 : 1;
+    }
     if (docs->parsed()) {
       std::map<std::string, std::string> files{{"INVARIANTS.md", invariants_markdown()},
-                                               {"ERRORS.md", errors_markdown()}};
+                                               {"ERRORS.md", errors_markdown()},
+                                               {"COMMANDS.md", commands_markdown()}};
       int stale = 0;
       for (const auto& [name, text] : files) {
         std::string path = docs_dir + "/" + name;
@@ -399,10 +456,96 @@ std::string errors_markdown() {
       "Codes are never reused. Retry classes: `never` (fix the request), `retry_call` (the same call may "
       "succeed later), `retry_transaction` (rebuild and retry the whole unit of work), "
       "`after_state_change` (retry only once the state it depends on has changed).\n\n"
-      "| code | status | retry class | meaning |\n|---|---:|---|---|\n";
+      "| code | status | retry class | module | SQLSTATEs | meaning |\n|---|---:|---|---|---|---|\n";
   for (const auto& e : system_under_test().error_codes) {
-    out += fmt::format("| `{}` | {} | {} | {} |\n", e.code, e.status, e.retry_class, e.meaning);
+    std::string states;
+    for (const auto& s : e.sqlstates) states += (states.empty() ? "`" : ", `") + s + "`";
+    out += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", e.code, e.status, e.retry_class, e.module, states,
+                       e.meaning);
   }
+  return out;
+}
+
+namespace {
+json field_json(const FieldDecl& f) {
+  json j{{"name", f.name}, {"type", f.type}, {"required", f.required}, {"description", f.description}};
+  if (f.type == "text") j["length_max"] = f.length_max;
+  if (f.type == "decimal") {
+    j["scale"] = f.scale;
+    j["precision"] = f.precision;
+    if (!f.sign.empty()) j["sign"] = f.sign;
+  }
+  if (f.type == "enum") j["values"] = f.values;
+  return j;
+}
+
+std::string field_type_text(const FieldDecl& f) {
+  if (f.type == "text") return fmt::format("text ≤ {}", f.length_max);
+  if (f.type == "decimal")
+    return fmt::format("decimal({}, {}){}", f.precision, f.scale, f.sign.empty() ? "" : ", " + f.sign);
+  if (f.type == "enum") {
+    std::string values;
+    for (const auto& v : f.values) values += (values.empty() ? "" : " | ") + v;
+    return "enum: " + values;
+  }
+  return f.type;
+}
+
+std::string fields_markdown(const std::vector<FieldDecl>& fields) {
+  if (fields.empty()) return "No fields.\n";
+  std::string out = "| field | type | required | meaning |\n|---|---|---|---|\n";
+  for (const auto& f : fields)
+    out +=
+        fmt::format("| `{}` | {} | {} | {} |\n", f.name, field_type_text(f), f.required ? "yes" : "no", f.description);
+  return out;
+}
+}  // namespace
+
+std::string commands_json_text() {
+  json out{{"commands", json::array()}, {"reads", json::array()}};
+  for (const auto& c : system_under_test().commands) {
+    json fields = json::array();
+    for (const auto& f : c.fields) fields.push_back(field_json(f));
+    out["commands"].push_back({{"name", c.name},
+                               {"module", c.module},
+                               {"permission", c.permission},
+                               {"idempotent", c.idempotent},
+                               {"description", c.description},
+                               {"fields", fields}});
+  }
+  for (const auto& r : system_under_test().reads) {
+    json fields = json::array();
+    for (const auto& f : r.fields) fields.push_back(field_json(f));
+    out["reads"].push_back(
+        {{"name", r.name}, {"module", r.module}, {"description", r.description}, {"fields", fields}});
+  }
+  return out.dump(2);
+}
+
+std::string commands_markdown() {
+  std::string out =
+      "# Commands and reads\n\n"
+      "<!-- Generated by `./verdict docs` from the command declarations; do not edit by hand. -->\n\n"
+      "Every command declares its fields once; the declaration validates a request before any transaction "
+      "(an unknown field, a wrong type or a missing required field is `VALIDATION_FAILED` naming the field), "
+      "and drives `verdict commands --list` / `--json` and this page. Every command runs through the critical "
+      "mutation wrapper: validate → begin → permission → idempotency claim → apply → audit record → commit. "
+      "Decimals travel as strings.\n\n";
+  std::string current_module;
+  for (const auto& c : system_under_test().commands) {
+    if (c.module != current_module) {
+      current_module = c.module;
+      out += fmt::format("## Module `{}`\n\n", c.module);
+    }
+    out += fmt::format("### `{}`\n\n{}\n\n- permission: {}\n- idempotency key: {}\n\n{}\n", c.name, c.description,
+                       c.permission.empty() ? "none (any actor)" : "`" + c.permission + "`",
+                       c.idempotent ? "accepted" : "refused", fields_markdown(c.fields));
+  }
+  out +=
+      "## Reads\n\nReads run in a read-only transaction in the caller's tenant; fixtures use them in `check` "
+      "steps.\n\n";
+  for (const auto& r : system_under_test().reads)
+    out += fmt::format("### `{}` ({})\n\n{}\n\n{}\n", r.name, r.module, r.description, fields_markdown(r.fields));
   return out;
 }
 

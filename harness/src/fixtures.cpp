@@ -108,10 +108,45 @@ void require_known_keys(const json& object, std::initializer_list<const char*> a
   }
 }
 
+std::vector<std::string> table_names(const SystemUnderTest& system) {
+  std::vector<std::string> names;
+  for (const auto& t : system.tables) names.push_back(t.name);
+  return names;
+}
+
 std::string outcome_text(const StepOutcome& o) {
   if (o.status == OutcomeStatus::ok) return "ok " + o.values_json;
   if (o.status == OutcomeStatus::unknown) return "unknown: " + o.message;
   return fmt::format("error {}{}: {}", o.code, o.field.empty() ? "" : " (field " + o.field + ")", o.message);
+}
+
+// A typo in a scenario must not silently weaken it: an argument the command or read does not
+// declare is an error of the file, unless the step expects exactly that refusal
+// (VALIDATION_FAILED naming the field), which is how a scenario tests the system's own check.
+void check_declared_fields(const std::vector<FieldDecl>& fields, const json& with, const std::string& where,
+                           const std::string& what, const json& expect) {
+  if (!with.is_object()) throw FixtureError(fmt::format("{}: 'with' must be an object", where));
+  for (const auto& [key, value] : with.items()) {
+    bool declared = false;
+    for (const auto& f : fields) declared = declared || f.name == key;
+    if (declared) continue;
+    bool expected_refusal =
+        expect.is_object() && expect.value("error", "") == "VALIDATION_FAILED" && expect.value("field", "") == key;
+    if (expected_refusal) continue;
+    std::string names;
+    for (const auto& f : fields) names += (names.empty() ? "" : ", ") + f.name;
+    throw FixtureError(
+        fmt::format("{}: {} has no field '{}' (it declares: {})", where, what, key, names.empty() ? "none" : names));
+  }
+}
+
+void check_declared_command(const json& step, const json& expect, const std::string& where) {
+  if (!step["do"].is_string()) throw FixtureError(where + ": 'do' names a command");
+  std::string name = step["do"].get<std::string>();
+  const CommandDecl* command = find_command(name);
+  if (!command)
+    throw FixtureError(fmt::format("{}: no command named '{}' (see `verdict commands --list`)", where, name));
+  check_declared_fields(command->fields, step.value("with", json::object()), where, "command " + name, expect);
 }
 
 class ScenarioRun {
@@ -211,22 +246,22 @@ class ScenarioRun {
       std::string step_text = raw.dump();
       std::string where = fmt::format("step {}", index);
       if (step.contains("do")) {
-        require_known_keys(
-            step, {"do", "with", "as", "expect", "tenant", "actor", "idempotency_key", "failpoint", "note"}, where);
+        require_known_keys(step, {"do", "with", "as", "expect", "tenant", "actor", "key", "failpoint", "note"}, where);
+        json expect = step.value("expect", json{{"ok", true}});
+        require_known_keys(expect, {"ok", "values", "error", "field", "unknown", "replayed"}, where + " expect");
+        check_declared_command(step, expect, where);
         Command command;
         command.name = step["do"].get<std::string>();
         command.tenant = step.value("tenant", tenant_);
         command.actor = step.value("actor", actor_);
         command.as_of = clock.now_iso();
-        command.idempotency_key = step.value("idempotency_key", "");
+        command.idempotency_key = step.value("key", "");
         command.correlation_id = fmt::format("{}#{}", fs::path(path_).filename().string(), index);
         command.args_json = step.value("with", json::object()).dump();
         if (step.contains("failpoint")) failpoints::arm(step["failpoint"].get<std::string>());
         StepRecord record = engine.execute(command);
         failpoints::disarm_all();
         const auto& o = record.outcome;
-        json expect = step.value("expect", json{{"ok", true}});
-        require_known_keys(expect, {"ok", "values", "error", "field", "unknown"}, where + " expect");
         if (expect.contains("ok") && expect["ok"] != true)
           throw FixtureError(where + ": \"ok\" can only be true; expect a failure with \"error\"");
         std::string expected_text;
@@ -249,6 +284,11 @@ class ScenarioRun {
             matches = same_value(expect["values"], json::parse(o.values_json));
           }
         }
+        if (matches && expect.contains("replayed")) {
+          if (!expect["replayed"].is_boolean()) throw FixtureError(where + ": \"replayed\" is true or false");
+          expected_text += expect["replayed"].get<bool>() ? " (a replay)" : " (not a replay)";
+          matches = o.replayed == expect["replayed"].get<bool>();
+        }
         if (!matches) {
           fail(result, index, step_text, expected_text, outcome_text(o),
                fmt::format("step {} ({}) of {}: expected {}, got {}", index, command.name, shown_, expected_text,
@@ -263,6 +303,10 @@ class ScenarioRun {
       } else if (step.contains("check")) {
         require_known_keys(step, {"check", "with", "equals", "tenant", "note"}, where);
         std::string what = step["check"].get<std::string>();
+        const ReadDecl* read = find_read(what);
+        if (!read)
+          throw FixtureError(fmt::format("{}: no read named '{}' (see `verdict commands --list`)", where, what));
+        check_declared_fields(read->fields, step.value("with", json::object()), where, "read " + what, json());
         json actual = json::parse(
             connection->read(what, step.value("tenant", tenant_), step.value("with", json::object()).dump()));
         if (!step.contains("equals")) throw FixtureError(fmt::format("step {}: a check needs 'equals'", index));
@@ -284,12 +328,12 @@ class ScenarioRun {
       } else if (step.contains("snapshot")) {
         require_known_keys(step, {"snapshot", "note"}, where);
         snapshots[step["snapshot"].get<std::string>()] =
-            db::table_fingerprints(database->admin_conninfo(), system.tables);
+            db::table_fingerprints(database->admin_conninfo(), table_names(system));
       } else if (step.contains("unchanged_since")) {
         require_known_keys(step, {"unchanged_since", "note"}, where);
         std::string name = step["unchanged_since"].get<std::string>();
         if (!snapshots.count(name)) throw FixtureError(fmt::format("step {}: no snapshot named '{}'", index, name));
-        std::string now = db::table_fingerprints(database->admin_conninfo(), system.tables);
+        std::string now = db::table_fingerprints(database->admin_conninfo(), table_names(system));
         if (now != snapshots[name]) {
           fail(result, index, step_text, snapshots[name], now,
                fmt::format("step {} of {}: tables changed since snapshot '{}'", index, shown_, name));

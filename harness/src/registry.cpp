@@ -38,13 +38,39 @@ const char* to_string(OutcomeStatus status) {
 
 void register_system(SystemUnderTest system) { systems().push_back(std::move(system)); }
 
+const CommandDecl* find_command(const std::string& name) {
+  for (const auto& c : system_under_test().commands)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+const ReadDecl* find_read(const std::string& name) {
+  for (const auto& r : system_under_test().reads)
+    if (r.name == name) return &r;
+  return nullptr;
+}
+
 const SystemUnderTest& system_under_test() {
   if (systems().size() != 1) {
     std::fprintf(stderr, "verdict: %zu systems under test registered; exactly one must be linked\n", systems().size());
     std::abort();
   }
+  // Runs after static initialisation (never from a registrar), so every part has registered.
+  static const bool described = [] {
+    auto& system = systems().front();
+    if (system.describe) system.describe(system);
+    return true;
+  }();
+  (void)described;
   return systems().front();
 }
+
+namespace {
+// The registries below are complete once the system has described itself (when one is linked).
+void ensure_described() {
+  if (systems().size() == 1) (void)system_under_test();
+}
+}  // namespace
 
 void register_invariant(Invariant invariant) {
   auto& all = invariant_list();
@@ -58,7 +84,10 @@ void register_invariant(Invariant invariant) {
   std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
 }
 
-const std::vector<Invariant>& invariants() { return invariant_list(); }
+const std::vector<Invariant>& invariants() {
+  ensure_described();
+  return invariant_list();
+}
 
 }  // namespace verdict
 
@@ -82,6 +111,7 @@ void declare(const std::string& name, const std::string& description) {
 }
 
 std::vector<Declared> declared() {
+  verdict::ensure_described();
   std::lock_guard lock(state().mutex);
   std::vector<Declared> out;
   for (const auto& [name, description] : state().declared) out.push_back({name, description});
@@ -89,6 +119,7 @@ std::vector<Declared> declared() {
 }
 
 void arm(const std::string& name) {
+  verdict::ensure_described();
   std::lock_guard lock(state().mutex);
   if (!state().declared.count(name)) throw std::invalid_argument("undeclared failpoint: " + name);
   state().armed = name;
@@ -100,6 +131,7 @@ void disarm_all() {
 }
 
 void hit(const char* name) {
+  verdict::ensure_described();
   std::lock_guard lock(state().mutex);
   if (!state().declared.count(name)) {
     std::fprintf(stderr, "verdict: failpoint '%s' is not declared in the registry\n", name);

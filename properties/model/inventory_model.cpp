@@ -120,9 +120,10 @@ Expected InventoryModel::adjust(const std::string& sku, const std::string& batch
 
 Expected InventoryModel::transfer(const std::string& sku, const std::string& batch, const std::string& from,
                                   const std::string& to, const std::string& qty) {
-  if (from == to) return fail("VALIDATION_FAILED", "to");
+  // Field checks in declaration order, then the checks across fields (as the system validates).
   auto q = parse_units(qty);
   if (!q || *q <= 0) return fail("VALIDATION_FAILED", "qty");
+  if (from == to) return fail("VALIDATION_FAILED", "to");
   if (!contains(skus_, sku)) return fail("NOT_FOUND", "sku");
   if (!batch_exists(sku, batch)) return fail("NOT_FOUND", "batch");
   if (!contains(locations_, from)) return fail("NOT_FOUND", "from");

@@ -80,7 +80,7 @@ TEST_F(AppendOnly, OwnerIsStoppedByTheTrigger) {
     Refusal r = attempt(db_->owner_conninfo(), sql);
     ASSERT_TRUE(r.refused);
     EXPECT_EQ(r.sqlstate, "VR001") << r.message;
-    EXPECT_THAT(r.message, HasSubstr(fmt::format("movements are append-only: {} refused", operation)));
+    EXPECT_THAT(r.message, HasSubstr(fmt::format("movements is append-only: {} refused", operation)));
   }
   EXPECT_EQ(journal(), journal_before_);
 }
@@ -91,10 +91,10 @@ TEST_F(AppendOnly, ADatabaseRefusalReachesTheCallerAsForbidden) {
   verdict::db::exec_admin(db_->admin_conninfo(),
                           fmt::format("REVOKE INSERT ON movements FROM {}", verdict::db::app_role));
   sut_test::Shop shop(db_->app_conninfo());
-  auto r = sut::inventory::fulfill(shop.session(), shop.context(), {"SKU-1", "B1", "WH1", "4"});
-  ASSERT_TRUE(r.outcome.is_error());
-  EXPECT_EQ(sut::to_string(r.outcome.error().code), std::string("FORBIDDEN")) << r.outcome.error().message;
-  EXPECT_THAT(r.outcome.error().message, HasSubstr("permission denied for table movements"));
+  auto r = shop.run("inventory.fulfill", {{"sku", "SKU-1"}, {"batch", "B1"}, {"location", "WH1"}, {"qty", "4"}});
+  ASSERT_EQ(r.kind, sut::Executed::Kind::error);
+  EXPECT_EQ(r.error.code, "FORBIDDEN") << r.error.message;
+  EXPECT_THAT(r.error.message, HasSubstr("permission denied for table movements"));
   EXPECT_EQ(journal(), journal_before_);
 }
 

@@ -26,28 +26,27 @@ TEST(ConcurrentFirstReceipt, EveryRacerReceivesIntoTheOneBatch) {
 
   for (int round = 0; round < rounds; ++round) {
     std::string batch = "NEW-" + std::to_string(round);
-    std::vector<sut::inventory::Reported<sut::inventory::Moved>> results(racers, {sut::Error{}, {}});
+    std::vector<sut::Executed> results(racers);
     std::latch start(racers);
     std::vector<std::thread> threads;
     for (int r = 0; r < racers; ++r) {
       threads.emplace_back([&, r] {
         start.arrive_and_wait();
-        results[r] = sut::inventory::receive(*sessions[r], sut_test::request(), {"SKU-1", batch, "WH1", "1", "2.5"});
+        results[r] = sessions[r]->execute(
+            "inventory.receive", sut_test::request(),
+            {{"sku", "SKU-1"}, {"batch", batch}, {"location", "WH1"}, {"qty", "1"}, {"unit_cost", "2.5"}});
       });
     }
     for (auto& t : threads) t.join();
 
     long long batch_id = 0;
     for (int r = 0; r < racers; ++r) {
-      ASSERT_TRUE(results[r].outcome.ok())
-          << "round " << round << " racer " << r << ": " << sut::to_string(results[r].outcome.error().code) << " "
-          << results[r].outcome.error().message;
-      if (batch_id == 0) batch_id = results[r].outcome.value().batch_id;
-      EXPECT_EQ(results[r].outcome.value().batch_id, batch_id) << "one batch code, one batch";
+      ASSERT_EQ(results[r].kind, sut::Executed::Kind::ok)
+          << "round " << round << " racer " << r << ": " << results[r].error.code << " " << results[r].error.message;
+      if (batch_id == 0) batch_id = results[r].values["batch_id"];
+      EXPECT_EQ(results[r].values["batch_id"], batch_id) << "one batch code, one batch";
     }
-    auto level = sut::inventory::on_hand(setup.session(), setup.context(), "SKU-1", batch, "WH1");
-    ASSERT_TRUE(level.ok());
-    EXPECT_EQ(level.value(), "4.0000");
+    EXPECT_EQ(setup.on_hand(batch, "WH1"), "4.0000");
   }
 }
 

@@ -92,7 +92,7 @@ TEST(Decimal, RejectsHostileTextNamingTheField) {
     SCOPED_TRACE("'" + text + "'");
     auto parsed = Quantity::parse(text, "unit_cost");
     ASSERT_TRUE(parsed.is_error()) << "parsed as " << parsed.value().to_string();
-    EXPECT_EQ(parsed.error().code, sut::Code::validation_failed);
+    EXPECT_EQ(parsed.error().code, std::string(sut::codes::validation_failed));
     EXPECT_EQ(parsed.error().field, "unit_cost");
     EXPECT_THAT(parsed.error().message, HasSubstr("unit_cost"));
   }
@@ -152,7 +152,7 @@ TEST(Decimal, MoneyHasTwoPlaces) {
 
   auto three_places = Money::parse("1.005", "amount");
   ASSERT_TRUE(three_places.is_error());
-  EXPECT_EQ(three_places.error().code, sut::Code::validation_failed);
+  EXPECT_EQ(three_places.error().code, std::string(sut::codes::validation_failed));
   EXPECT_EQ(three_places.error().field, "amount");
   EXPECT_THAT(three_places.error().message, HasSubstr("more than 2 decimal places"));
 

@@ -41,6 +41,7 @@ struct Planted {
   std::string reason;                  // "" = NULL
   long long transfer_id = 0;           // 0 = NULL
   long long reverses_movement_id = 0;  // 0 = NULL
+  std::string balance_after = "";      // "" = the slot's true running balance after it
 };
 
 std::string describe(const std::vector<verdict::Violation>& found) {
@@ -88,7 +89,9 @@ class InventoryInvariants : public ::testing::Test {
 
   std::vector<verdict::Violation> check_full() { return checker_.check(std::nullopt); }
   std::vector<verdict::Violation> check_scoped(long long batch, long long location, long long movement) {
-    return checker_.check(json{{"batch", {batch}}, {"location", {location}}, {"movement", {movement}}}.dump());
+    return checker_.check(
+        json{{"inventory.batch", {batch}}, {"inventory.location", {location}}, {"inventory.movement", {movement}}}
+            .dump());
   }
   std::vector<verdict::Violation> check_unrelated() { return check_scoped(unrelated_id, unrelated_id, unrelated_id); }
 
@@ -99,11 +102,15 @@ class InventoryInvariants : public ::testing::Test {
     pqxx::work w(c);
     w.exec("SET LOCAL session_replication_role = replica");
     long long id = w.exec_params1(
-                        "INSERT INTO movements (tenant_id, kind, batch_id, location_id, qty, reason, transfer_id, "
-                        "reverses_movement_id, mutation_id, actor, as_of) "
-                        "VALUES ('acme', $1, $2, $3, $4::numeric, NULLIF($5, ''), NULLIF($6::bigint, 0), "
+                        "INSERT INTO movements (tenant_id, kind, batch_id, location_id, qty, balance_after, reason, "
+                        "transfer_id, reverses_movement_id, mutation_id, actor, as_of) "
+                        "VALUES ('acme', $1, $2, $3, $4::numeric, coalesce(NULLIF($8, '')::numeric, "
+                        "  coalesce((SELECT balance_after FROM movements WHERE batch_id = $2 AND location_id = $3 "
+                        "            ORDER BY movement_id DESC LIMIT 1), 0) + $4::numeric), "
+                        "NULLIF($5, ''), NULLIF($6::bigint, 0), "
                         "NULLIF($7::bigint, 0), 'planted', 'planter', '2026-01-01T00:00:00Z') RETURNING movement_id",
-                        m.kind, m.batch_id, m.location_id, m.qty, m.reason, m.transfer_id, m.reverses_movement_id)[0]
+                        m.kind, m.batch_id, m.location_id, m.qty, m.reason, m.transfer_id, m.reverses_movement_id,
+                        m.balance_after)[0]
                        .as<long long>();
     // Update first: an upsert would check the CHECK constraint against the bare delta.
     auto updated = w.exec_params("UPDATE on_hand SET qty = qty + $3::numeric WHERE batch_id = $1 AND location_id = $2",
@@ -146,6 +153,23 @@ TEST_F(InventoryInvariants, Stock001ProjectionDriftsFromTheJournal) {
   EXPECT_TRUE(no_violation(check_unrelated()));
 }
 
+TEST_F(InventoryInvariants, Stock001RunningBalanceComputedFromAStaleValue) {
+  // A movement whose running balance ignores its predecessor (a lost update inside the domain): the
+  // scoped form catches it from the new row and its predecessor alone; the full form by re-summing.
+  long long stale = plant({"receive", batch_, wh1_, "5", "", 0, 0, "5"});  // 10 + 5 is 15, not 5
+
+  for (const auto& found : {check_full(), check_scoped(batch_, wh1_, stale)}) {
+    ASSERT_EQ(found.size(), 1u) << describe(found);
+    EXPECT_EQ(found.front().invariant_id, "INV-STOCK-001");
+    bool named = false;
+    for (const auto& row : json::parse(found.front().rows_json))
+      named = named || (row.value("movement_id", "") == text(stale) && row.value("balance_after", "") == "5.0000" &&
+                        row.value("expected_balance", "") == "15.0000");
+    EXPECT_TRUE(named) << describe(found);
+  }
+  EXPECT_TRUE(no_violation(check_unrelated()));
+}
+
 TEST_F(InventoryInvariants, Stock002OnHandGoesNegative) {
   admin_sql("ALTER TABLE on_hand DROP CONSTRAINT on_hand_never_negative");
   long long oversell = plant({"adjust", batch_, wh1_, "-15", "oversold"});  // journal and projection agree: -5
@@ -157,7 +181,7 @@ TEST_F(InventoryInvariants, Stock002OnHandGoesNegative) {
 }
 
 TEST_F(InventoryInvariants, Stock003ReversalDoesNotNegateItsOriginal) {
-  long long reversal = plant({"reversal", batch_, wh1_, "-4", "", 0, receipt_});  // the receipt was 10
+  long long reversal = plant({"reversal", batch_, wh1_, "-4", "", 0, receipt_, ""});  // the receipt was 10
 
   const Row row{{"movement_id", text(reversal)},
                 {"original_movement_id", text(receipt_)},
@@ -172,7 +196,7 @@ TEST_F(InventoryInvariants, Stock004MovementReversedTwice) {
   admin_sql("ALTER TABLE movements DROP CONSTRAINT movements_reversed_once");
   shop_.receive("B1", "WH1", "10");  // so that the second reversal leaves on-hand at zero, not below
   long long first = shop_.reverse(receipt_).reversal_movement_ids.front();
-  long long second = plant({"reversal", batch_, wh1_, "-10", "", 0, receipt_});
+  long long second = plant({"reversal", batch_, wh1_, "-10", "", 0, receipt_, ""});
 
   const Row row{{"movement_id", text(receipt_)},
                 {"reversal_count", "2"},
@@ -197,9 +221,9 @@ TEST_F(InventoryInvariants, Stock006MovementAtAnUnknownLocation) {
 
   const Row row{{"movement_id", text(stray)},
                 {"location_id", text(nowhere)},
-                {"unknown_location", "t"},
-                {"unknown_batch", "f"},
-                {"unknown_product", "f"}};
+                {"unknown_location", "true"},
+                {"unknown_batch", "false"},
+                {"unknown_product", "false"}};
   EXPECT_TRUE(only_violation(check_full(), "INV-STOCK-006", row));
   EXPECT_TRUE(only_violation(check_scoped(batch_, nowhere, stray), "INV-STOCK-006", row));
   EXPECT_TRUE(no_violation(check_unrelated()));
@@ -226,7 +250,7 @@ TEST_F(InventoryInvariants, Stock007AdjustmentWithoutAReason) {
 TEST_F(InventoryInvariants, Stock008TransferReversedByOneLegOnly) {
   auto transfer = shop_.transfer("B1", "WH1", "WH2", "3");
   // The out leg's reversal alone: it negates its leg exactly, so only the pairing rule is broken.
-  long long half = plant({"reversal", batch_, wh1_, "3", "", 0, transfer.out_movement_id});
+  long long half = plant({"reversal", batch_, wh1_, "3", "", 0, transfer.out_movement_id, ""});
 
   const Row row{{"transfer_id", text(transfer.transfer_id)},
                 {"reversed_legs", "1"},

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "support.hpp"
+#include "sut/module.hpp"
 #include "verdict/server.hpp"
 
 namespace {
@@ -31,7 +32,10 @@ class EmptyDatabase {
   std::string admin_conninfo() const { return db_.admin_conninfo(); }
 
   json rows(const std::string& sql) const { return json::parse(verdict::db::query_rows_json(admin_conninfo(), sql)); }
-  json applied() const { return rows("SELECT version, name, checksum FROM schema_migrations ORDER BY version"); }
+  // In the order they were applied.
+  json applied() const {
+    return rows("SELECT module, version, name, checksum FROM schema_migrations ORDER BY applied_at, module, version");
+  }
 
  private:
   verdict::db::ScratchDatabase db_;
@@ -43,13 +47,23 @@ std::string md5_of(const std::string& conninfo, const std::string& text) {
   return tx.exec_params1("SELECT md5($1)", text)[0].as<std::string>();
 }
 
-const std::vector<sut::Migration>& builtin() { return sut::builtin_migrations(); }
+const std::vector<sut::Migration>& builtin() {
+  static const std::vector<sut::Migration> all = sut::all_migrations();
+  return all;
+}
 
-TEST(Migrator, BuiltinMigrationsAreNumberedFromOne) {
-  ASSERT_FALSE(builtin().empty());
-  EXPECT_EQ(builtin().front().version, 1);
-  EXPECT_EQ(builtin().front().name, "inventory");
-  for (std::size_t i = 1; i < builtin().size(); ++i) EXPECT_LT(builtin()[i - 1].version, builtin()[i].version);
+TEST(Migrator, EachModulesMigrationsAreNumberedFromOneAndDependenciesComeFirst) {
+  const auto& all = builtin();
+  ASSERT_FALSE(all.empty());
+  EXPECT_EQ(all.front().module, "access");  // every other module depends on it
+  EXPECT_EQ(all.front().version, 1);
+  for (std::size_t i = 1; i < all.size(); ++i) {
+    SCOPED_TRACE(all[i].module + "/" + std::to_string(all[i].version));
+    if (all[i].module == all[i - 1].module)
+      EXPECT_EQ(all[i].version, all[i - 1].version + 1);
+    else
+      EXPECT_EQ(all[i].version, 1);
+  }
 }
 
 TEST(Migrator, AppliesEveryBuiltinMigrationAndRecordsItsChecksum) {
@@ -61,6 +75,7 @@ TEST(Migrator, AppliesEveryBuiltinMigrationAndRecordsItsChecksum) {
   for (std::size_t i = 0; i < builtin().size(); ++i) {
     const auto& m = builtin()[i];
     SCOPED_TRACE(m.version);
+    EXPECT_EQ(applied[i]["module"], m.module);
     EXPECT_EQ(applied[i]["version"], std::to_string(m.version));
     EXPECT_EQ(applied[i]["name"], m.name);
     EXPECT_EQ(applied[i]["checksum"], md5_of(db.admin_conninfo(), m.sql));
@@ -78,10 +93,10 @@ TEST(Migrator, AppliesEveryBuiltinMigrationAndRecordsItsChecksum) {
 TEST(Migrator, SecondRunAppliesNothing) {
   EmptyDatabase db;
   sut::migrate(db.owner_conninfo(), builtin());
-  json first = db.rows("SELECT version, checksum, applied_at FROM schema_migrations ORDER BY version");
+  json first = db.rows("SELECT module, version, checksum, applied_at FROM schema_migrations ORDER BY 1, 2");
 
   EXPECT_EQ(sut::migrate(db.owner_conninfo(), builtin()), 0);
-  EXPECT_EQ(db.rows("SELECT version, checksum, applied_at FROM schema_migrations ORDER BY version"), first);
+  EXPECT_EQ(db.rows("SELECT module, version, checksum, applied_at FROM schema_migrations ORDER BY 1, 2"), first);
 }
 
 TEST(Migrator, RefusesAnAppliedMigrationWhoseTextChanged) {
@@ -95,7 +110,7 @@ TEST(Migrator, RefusesAnAppliedMigrationWhoseTextChanged) {
     sut::migrate(db.owner_conninfo(), edited);
     FAIL() << "an edited migration was accepted";
   } catch (const sut::MigrationError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("migration 1 (inventory) changed after it was applied"));
+    EXPECT_THAT(e.what(), HasSubstr("migration access/1 (access) changed after it was applied"));
   }
   EXPECT_EQ(db.applied(), before);
 }
@@ -106,12 +121,13 @@ TEST(Migrator, RefusesADatabaseHoldingAnUnknownMigration) {
   // As if a newer build had migrated this database.
   verdict::db::exec_admin(
       db.admin_conninfo(),
-      "INSERT INTO schema_migrations (version, name, checksum) VALUES (9999, 'from_the_future', 'x')");
+      "INSERT INTO schema_migrations (module, version, name, checksum) VALUES ('inventory', 9999, 'from_the_future', "
+      "'x')");
   try {
     sut::migrate(db.owner_conninfo(), builtin());
     FAIL() << "a database with an unknown migration was accepted";
   } catch (const sut::MigrationError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("migration 9999 (from_the_future)"));
+    EXPECT_THAT(e.what(), HasSubstr("migration inventory/9999 (from_the_future)"));
     EXPECT_THAT(e.what(), HasSubstr("unknown to this build"));
   }
 }
@@ -120,13 +136,14 @@ TEST(Migrator, BrokenMigrationAppliesNothingOfItself) {
   EmptyDatabase db;
   auto migrations = builtin();
   // Its first statement succeeds, its second fails: the first must roll back with it.
-  migrations.push_back({9001, "broken", "CREATE TABLE half_done (x integer);\nINSERT INTO no_such_table VALUES (1);"});
+  migrations.push_back(
+      {"inventory", 9001, "broken", "CREATE TABLE half_done (x integer);\nINSERT INTO no_such_table VALUES (1);"});
 
   try {
     sut::migrate(db.owner_conninfo(), migrations);
     ADD_FAILURE() << "a broken migration was applied";
   } catch (const sut::MigrationError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("migration 9001 (broken) failed and was rolled back"));
+    EXPECT_THAT(e.what(), HasSubstr("migration inventory/9001 (broken) failed and was rolled back"));
     EXPECT_THAT(e.what(), HasSubstr("no_such_table"));
   }
 

@@ -26,23 +26,25 @@ TEST(MutationLog, EveryMutationWritesOneLineToTheHarnessSink) {
     shop.add_product();
     shop.add_location("WH1");
     shop.receive("B1", "WH1", "3");
-    auto refused = sut::inventory::fulfill(shop.session(), shop.context(), {"SKU-1", "B1", "WH1", "9"});
-    ASSERT_TRUE(refused.outcome.is_error());
+    auto refused =
+        shop.run("inventory.fulfill", {{"sku", "SKU-1"}, {"batch", "B1"}, {"location", "WH1"}, {"qty", "9"}});
+    ASSERT_EQ(refused.kind, sut::Executed::Kind::error);
   }
   verdict::log::set_sink_path("");
 
   std::ifstream in(path);
   std::vector<nlohmann::json> lines;
   for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
-  ASSERT_EQ(lines.size(), 4u);
-  EXPECT_EQ(lines[0]["operation"], "catalog.add_product");
-  EXPECT_EQ(lines[2]["operation"], "inventory.receive");
-  EXPECT_EQ(lines[2]["outcome"], "ok");
-  EXPECT_EQ(lines[3]["operation"], "inventory.fulfill");
-  EXPECT_EQ(lines[3]["outcome"], "error");
-  EXPECT_EQ(lines[3]["code"], "INSUFFICIENT_STOCK");
-  EXPECT_EQ(lines[3]["tenant"], "acme");
-  EXPECT_EQ(lines[3]["actor"], "clerk");
+  ASSERT_EQ(lines.size(), 5u);  // the tenant's creation, then the four steps
+  EXPECT_EQ(lines[0]["operation"], "access.create_tenant");
+  EXPECT_EQ(lines[1]["operation"], "inventory.add_product");
+  EXPECT_EQ(lines[3]["operation"], "inventory.receive");
+  EXPECT_EQ(lines[3]["outcome"], "ok");
+  EXPECT_EQ(lines[4]["operation"], "inventory.fulfill");
+  EXPECT_EQ(lines[4]["outcome"], "error");
+  EXPECT_EQ(lines[4]["code"], "INSUFFICIENT_STOCK");
+  EXPECT_EQ(lines[4]["tenant"], "acme");
+  EXPECT_EQ(lines[4]["actor"], "clerk");
   std::remove(path.c_str());
 }
 

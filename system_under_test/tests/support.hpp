@@ -1,21 +1,24 @@
 #pragma once
 // Shared by the system_under_test tests: the run context (one per test process) and a small shop that
-// drives the domain API, so that test bodies read like the scenario they set up.
+// drives the domain through the registered commands, so that test bodies read like the scenario they
+// set up.
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "sut/errors.hpp"
-#include "sut/inventory.hpp"
 #include "sut/session.hpp"
 #include "verdict/runtime.hpp"
 #include "verdict/server.hpp"
 
 namespace sut_test {
+using json = nlohmann::json;
 
 // Attaches to the CTest fixture's cluster (VERDICT_SERVER_STATE), else DATABASE_URL, else starts
 // one. Lazily: tests that need no database (decimal) never connect.
@@ -30,58 +33,101 @@ inline std::unique_ptr<verdict::db::ScratchDatabase> scratch_database() {
   return run_context().new_database(test ? test->name() : "test");
 }
 
-inline sut::RequestContext request(const std::string& tenant = "acme") {
-  return {tenant, "clerk", "2026-01-01T00:00:00Z", ""};
+inline sut::RequestContext request(const std::string& tenant = "acme", const std::string& key = "") {
+  return {tenant, "clerk", "2026-01-01T00:00:00Z", "", key};
 }
 
-// The value of a set-up step that must succeed. Throws otherwise, which fails the test with the
-// step, the code and the message.
-template <typename T>
-T must(const sut::inventory::Reported<T>& reported, const std::string& step) {
-  const auto& outcome = reported.outcome;
-  if (outcome.ok()) return outcome.value();
-  if (outcome.is_error()) {
-    throw std::runtime_error(fmt::format("set-up step '{}' failed: {} {}", step, sut::to_string(outcome.error().code),
-                                         outcome.error().message));
+// The values of a movement-shaped result.
+struct Moved {
+  long long movement_id = 0, batch_id = 0, location_id = 0;
+  long long transfer_id = 0, out_movement_id = 0, in_movement_id = 0;
+  std::string on_hand;
+  std::vector<long long> reversal_movement_ids;
+  static Moved of(const json& v) {
+    Moved m;
+    m.movement_id = v.value("movement_id", 0LL);
+    m.batch_id = v.value("batch_id", 0LL);
+    m.location_id = v.value("location_id", 0LL);
+    m.transfer_id = v.value("transfer_id", 0LL);
+    m.out_movement_id = v.value("out_movement_id", 0LL);
+    m.in_movement_id = v.value("in_movement_id", 0LL);
+    m.on_hand = v.value("on_hand", "");
+    if (v.contains("reversal_movement_ids"))
+      m.reversal_movement_ids = v["reversal_movement_ids"].get<std::vector<long long>>();
+    return m;
   }
-  throw std::runtime_error(fmt::format("set-up step '{}' has an unknown outcome: {}", step, outcome.unknown().message));
+};
+
+// The values of a set-up step that must succeed. Throws otherwise, which fails the test with the
+// step, the code and the message.
+inline json must(const sut::Executed& e, const std::string& step) {
+  if (e.kind == sut::Executed::Kind::ok) return e.values;
+  if (e.kind == sut::Executed::Kind::error)
+    throw std::runtime_error(fmt::format("set-up step '{}' failed: {} {}", step, e.error.code, e.error.message));
+  throw std::runtime_error(fmt::format("set-up step '{}' has an unknown outcome: {}", step, e.message));
 }
 
-// One tenant's shop on one database, driven through the domain API as the application role.
-// Every product is SKU-1 unless named; batches and locations are named by code.
+// One tenant's shop on one database, driven through the registered commands as the application
+// role. The tenant is created first (its clerk is its admin). Every product is SKU-1 unless named;
+// batches and locations are named by code.
 class Shop {
  public:
-  explicit Shop(const std::string& app_conninfo, const std::string& tenant = "acme")
-      : session_(app_conninfo), context_(request(tenant)) {}
+  explicit Shop(const std::string& app_conninfo, const std::string& tenant = "acme", bool create_tenant = true)
+      : session_(app_conninfo), context_(request(tenant)) {
+    if (!create_tenant) return;
+    auto created = run("access.create_tenant", json::object());
+    // A second shop on the same tenant finds it created already.
+    if (created.kind == sut::Executed::Kind::error && created.error.code == sut::codes::already_exists) return;
+    must(created, "create tenant " + tenant);
+  }
 
   sut::Session& session() { return session_; }
   const sut::RequestContext& context() const { return context_; }
 
+  sut::Executed run(const std::string& command, const json& args, const std::string& key = "") {
+    auto c = context_;
+    c.idempotency_key = key;
+    return session_.execute(command, c, args);
+  }
+  sut::Outcome<json> read(const std::string& what, const json& args) { return session_.read(what, context_, args); }
+
   long long add_product(const std::string& sku = "SKU-1") {
-    return must(sut::inventory::add_product(session_, context_, {sku, "Widget"}), "add_product " + sku).product_id;
+    return must(run("inventory.add_product", {{"sku", sku}, {"name", "Widget"}}), "add_product " + sku)["product_id"];
   }
   long long add_location(const std::string& code) {
-    return must(sut::inventory::add_location(session_, context_, {code}), "add_location " + code).location_id;
+    return must(run("inventory.add_location", {{"location", code}}), "add_location " + code)["location_id"];
   }
-  sut::inventory::Moved receive(const std::string& batch, const std::string& location, const std::string& qty) {
-    return must(sut::inventory::receive(session_, context_, {"SKU-1", batch, location, qty, "2.5000"}),
-                fmt::format("receive {} {} at {}", qty, batch, location));
+  Moved receive(const std::string& batch, const std::string& location, const std::string& qty) {
+    return Moved::of(
+        must(run("inventory.receive",
+                 {{"sku", "SKU-1"}, {"batch", batch}, {"location", location}, {"qty", qty}, {"unit_cost", "2.5000"}}),
+             fmt::format("receive {} {} at {}", qty, batch, location)));
   }
-  sut::inventory::Moved fulfill(const std::string& batch, const std::string& location, const std::string& qty) {
-    return must(sut::inventory::fulfill(session_, context_, {"SKU-1", batch, location, qty}),
-                fmt::format("fulfill {} {} at {}", qty, batch, location));
+  Moved fulfill(const std::string& batch, const std::string& location, const std::string& qty) {
+    return Moved::of(
+        must(run("inventory.fulfill", {{"sku", "SKU-1"}, {"batch", batch}, {"location", location}, {"qty", qty}}),
+             fmt::format("fulfill {} {} at {}", qty, batch, location)));
   }
-  sut::inventory::Moved adjust(const std::string& batch, const std::string& location, const std::string& delta) {
-    return must(sut::inventory::adjust(session_, context_, {"SKU-1", batch, location, delta, "stock count"}),
-                fmt::format("adjust {} {} at {}", delta, batch, location));
+  Moved adjust(const std::string& batch, const std::string& location, const std::string& delta) {
+    return Moved::of(must(
+        run("inventory.adjust",
+            {{"sku", "SKU-1"}, {"batch", batch}, {"location", location}, {"delta", delta}, {"reason", "stock count"}}),
+        fmt::format("adjust {} {} at {}", delta, batch, location)));
   }
-  sut::inventory::Transferred transfer(const std::string& batch, const std::string& from, const std::string& to,
-                                       const std::string& qty) {
-    return must(sut::inventory::transfer(session_, context_, {"SKU-1", batch, from, to, qty}),
-                fmt::format("transfer {} {} from {} to {}", qty, batch, from, to));
+  Moved transfer(const std::string& batch, const std::string& from, const std::string& to, const std::string& qty) {
+    return Moved::of(
+        must(run("inventory.transfer", {{"sku", "SKU-1"}, {"batch", batch}, {"from", from}, {"to", to}, {"qty", qty}}),
+             fmt::format("transfer {} {} from {} to {}", qty, batch, from, to)));
   }
-  sut::inventory::Reversed reverse(long long movement_id) {
-    return must(sut::inventory::reverse(session_, context_, {movement_id}), fmt::format("reverse {}", movement_id));
+  Moved reverse(long long movement_id) {
+    return Moved::of(
+        must(run("inventory.reverse", {{"movement", movement_id}}), fmt::format("reverse {}", movement_id)));
+  }
+  // On-hand of SKU-1's batch at a location, as text.
+  std::string on_hand(const std::string& batch, const std::string& location) {
+    auto r = read("on_hand", {{"sku", "SKU-1"}, {"batch", batch}, {"location", location}});
+    if (!r.ok()) throw std::runtime_error("on_hand read failed: " + r.error().message);
+    return r.value().get<std::string>();
   }
 
  private:

@@ -12,8 +12,14 @@
 #include "verdict/system.hpp"
 
 namespace {
-using sut::MutationReport;
 using sut_test::Shop;
+using Kind = sut::Executed::Kind;
+
+std::vector<std::string> table_names() {
+  std::vector<std::string> names;
+  for (const auto& t : verdict::system_under_test().tables) names.push_back(t.name);
+  return names;
+}
 
 struct WrapperTest : ::testing::Test {
   std::unique_ptr<verdict::db::ScratchDatabase> db = sut_test::scratch_database();
@@ -49,12 +55,13 @@ struct WrapperTest : ::testing::Test {
   }
 
   std::string on_hand() {
-    auto r = sut::inventory::on_hand(shop.session(), shop.context(), "SKU-1", "B1", "WH1");
-    return r.ok() ? r.value() : "error " + std::string(sut::to_string(r.error().code));
+    auto r = shop.read("on_hand", {{"sku", "SKU-1"}, {"batch", "B1"}, {"location", "WH1"}});
+    return r.ok() ? r.value().get<std::string>() : "error " + r.error().code;
   }
 
-  sut::inventory::Reported<sut::inventory::Moved> receive(const std::string& qty) {
-    return sut::inventory::receive(shop.session(), shop.context(), {"SKU-1", "B1", "WH1", qty, "1"});
+  sut::Executed receive(const std::string& qty) {
+    return shop.run("inventory.receive",
+                    {{"sku", "SKU-1"}, {"batch", "B1"}, {"location", "WH1"}, {"qty", qty}, {"unit_cost", "1"}});
   }
 };
 
@@ -65,57 +72,57 @@ constexpr const char* kill_session = "PERFORM pg_terminate_backend(pg_backend_pi
 TEST_F(WrapperTest, SerializationFailureRetriesTheWholeTransaction) {
   inject(serialization_failure, 2, false);
   auto r = receive("10");
-  ASSERT_TRUE(r.outcome.ok()) << r.outcome.error().message;
-  EXPECT_EQ(r.report.attempts, 3);
+  ASSERT_EQ(r.kind, Kind::ok) << r.error.message;
+  EXPECT_EQ(r.attempts, 3);
   EXPECT_EQ(on_hand(), "10.0000");  // applied once, not three times
 }
 
 TEST_F(WrapperTest, DeadlockRetriesTheWholeTransaction) {
   inject(deadlock, 1, false);
   auto r = receive("4");
-  ASSERT_TRUE(r.outcome.ok()) << r.outcome.error().message;
-  EXPECT_EQ(r.report.attempts, 2);
+  ASSERT_EQ(r.kind, Kind::ok) << r.error.message;
+  EXPECT_EQ(r.attempts, 2);
   EXPECT_EQ(on_hand(), "4.0000");
 }
 
 TEST_F(WrapperTest, SerializationFailureAtCommitIsRetriedToo) {
   inject(serialization_failure, 2, true);
   auto r = receive("7");
-  ASSERT_TRUE(r.outcome.ok()) << r.outcome.error().message;
-  EXPECT_EQ(r.report.attempts, 3);
+  ASSERT_EQ(r.kind, Kind::ok) << r.error.message;
+  EXPECT_EQ(r.attempts, 3);
   EXPECT_EQ(injections_used(), 3);  // two failed commits, then the third commit passed its check
   EXPECT_EQ(on_hand(), "7.0000");
 }
 
 TEST_F(WrapperTest, RetriesAreBoundedAndWriteNothing) {
   inject(serialization_failure, 1000, false);
-  auto before = verdict::db::table_fingerprints(db->admin_conninfo(), verdict::system_under_test().tables);
+  auto before = verdict::db::table_fingerprints(db->admin_conninfo(), table_names());
   auto r = receive("1");
-  ASSERT_TRUE(r.outcome.is_error());
-  EXPECT_EQ(r.outcome.error().code, sut::Code::too_much_contention);
-  EXPECT_EQ(r.report.attempts, sut::Session::attempts_max);
-  EXPECT_EQ(verdict::db::table_fingerprints(db->admin_conninfo(), verdict::system_under_test().tables), before);
+  ASSERT_EQ(r.kind, Kind::error);
+  EXPECT_EQ(r.error.code, sut::codes::too_much_contention);
+  EXPECT_EQ(r.attempts, sut::Session::attempts_max);
+  EXPECT_EQ(verdict::db::table_fingerprints(db->admin_conninfo(), table_names()), before);
 }
 
 TEST_F(WrapperTest, SessionEndedBeforeCommitRetriesOnAFreshConnection) {
   inject(kill_session, 1, false);
   auto r = receive("3");
-  ASSERT_TRUE(r.outcome.ok()) << r.outcome.error().message;
-  EXPECT_EQ(r.report.attempts, 2);
+  ASSERT_EQ(r.kind, Kind::ok) << r.error.message;
+  EXPECT_EQ(r.attempts, 2);
   EXPECT_EQ(on_hand(), "3.0000");
 }
 
 TEST_F(WrapperTest, SessionEndedDuringCommitIsUnknownAndNotRetried) {
   inject(kill_session, 1, true);
   auto r = receive("5");
-  ASSERT_TRUE(r.outcome.is_unknown()) << (r.outcome.ok() ? "ok" : r.outcome.error().message);
-  EXPECT_EQ(r.report.attempts, 1);
+  ASSERT_EQ(r.kind, Kind::unknown) << r.error.message;
+  EXPECT_EQ(r.attempts, 1);
   EXPECT_EQ(injections_used(), 1);
   // The fate is resolved by lookup: here the server died before the commit record, so nothing.
   EXPECT_EQ(on_hand(), "error NOT_FOUND");
   // The session recovers on a fresh connection.
   auto again = receive("5");
-  ASSERT_TRUE(again.outcome.ok());
+  ASSERT_EQ(again.kind, Kind::ok);
   EXPECT_EQ(on_hand(), "5.0000");
 }
 
@@ -124,9 +131,9 @@ TEST_F(WrapperTest, TriggerSqlstatesMapToOurCodes) {
   // INSUFFICIENT_STOCK, not as an internal error.
   inject("RAISE EXCEPTION 'no stock' USING ERRCODE = 'VR002'", 1, false);
   auto r = receive("1");
-  ASSERT_TRUE(r.outcome.is_error());
-  EXPECT_EQ(r.outcome.error().code, sut::Code::insufficient_stock);
-  EXPECT_EQ(r.report.attempts, 1);
+  ASSERT_EQ(r.kind, Kind::error);
+  EXPECT_EQ(r.error.code, "INSUFFICIENT_STOCK");
+  EXPECT_EQ(r.attempts, 1);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 namespace sut {
 
 struct Migration {
+  std::string module;  // the module that owns it; versions count per module
   int version = 0;
   std::string name;  // e.g. "inventory"
   std::string sql;
@@ -19,10 +20,10 @@ struct MigrationError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The migrations compiled into this build (system_under_test/migrations/*.sql), by version.
-const std::vector<Migration>& builtin_migrations();
+// The migrations compiled into this build: every registered module's, dependencies first
+// (sut::all_migrations(), in sut/module.hpp).
 
-// Applies what is missing, each in its own transaction, under an advisory lock. Returns how many
+// Applies what is missing, in the given order, each in its own transaction, under an advisory lock. Returns how many
 // were applied. Connect as the schema owner. Throws MigrationError on a changed or unknown one.
 int migrate(const std::string& conninfo, const std::vector<Migration>& migrations);
 

@@ -1,6 +1,7 @@
 #pragma once
-// Private to system_under_test/: the transaction handle domain modules use for their SQL. Only
-// this layer and the modules' query code see libpqxx.
+// The transaction handle a module's command and read bodies get: its SQL goes through sql(), the
+// keys it touches through touch() (module-qualified kinds, e.g. "inventory.batch"). Only the
+// wrapper and the modules' query code see libpqxx.
 
 #include <pqxx/pqxx>
 #include <stdexcept>
@@ -16,13 +17,13 @@ struct RetryTransaction : std::runtime_error {
 
 class Tx {
  public:
-  Tx(pqxx::dbtransaction& work, TouchedKeys& touched, const RequestContext& context)
-      : work_(work), touched_(touched), context_(context) {}
+  Tx(pqxx::dbtransaction& work, TouchedKeys& touched, const RequestContext& context, std::string mutation_id)
+      : work_(work), touched_(touched), context_(context), mutation_id_(std::move(mutation_id)) {}
   pqxx::dbtransaction& sql() { return work_; }
   void touch(const char* kind, long long id) { touched_[kind].insert(id); }
   const RequestContext& context() const { return context_; }
+  const std::string& tenant() const { return context_.tenant; }
   const std::string& mutation_id() const { return mutation_id_; }
-  void set_mutation_id(std::string id) { mutation_id_ = std::move(id); }
 
  private:
   pqxx::dbtransaction& work_;

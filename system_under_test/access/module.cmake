@@ -1,0 +1,1 @@
+verdict_sut_module(access SOURCES access.cpp)

@@ -1,0 +1,180 @@
+// Validation of declared fields. Messages start with the field's name, as every error here does.
+
+#include "sut/fields.hpp"
+
+#include <fmt/format.h>
+
+#include <regex>
+
+#include "sut/decimal.hpp"
+
+namespace sut {
+namespace field {
+namespace {
+verdict::FieldDecl make(std::string name, const char* type, std::string description, bool required) {
+  verdict::FieldDecl f;
+  f.name = std::move(name);
+  f.type = type;
+  f.description = std::move(description);
+  f.required = required;
+  return f;
+}
+}  // namespace
+
+verdict::FieldDecl text(std::string name, int length_max, std::string description, bool required) {
+  auto f = make(std::move(name), "text", std::move(description), required);
+  f.length_max = length_max;
+  return f;
+}
+verdict::FieldDecl id(std::string name, std::string description, bool required) {
+  return make(std::move(name), "id", std::move(description), required);
+}
+verdict::FieldDecl decimal(std::string name, int scale, std::string sign, std::string description, bool required) {
+  auto f = make(std::move(name), "decimal", std::move(description), required);
+  f.scale = scale;
+  f.sign = std::move(sign);
+  return f;
+}
+verdict::FieldDecl enumeration(std::string name, std::vector<std::string> values, std::string description,
+                               bool required) {
+  auto f = make(std::move(name), "enum", std::move(description), required);
+  f.values = std::move(values);
+  return f;
+}
+verdict::FieldDecl boolean(std::string name, std::string description, bool required) {
+  return make(std::move(name), "bool", std::move(description), required);
+}
+verdict::FieldDecl date(std::string name, std::string description, bool required) {
+  return make(std::move(name), "date", std::move(description), required);
+}
+verdict::FieldDecl instant(std::string name, std::string description, bool required) {
+  return make(std::move(name), "instant", std::move(description), required);
+}
+
+}  // namespace field
+
+namespace {
+using json = nlohmann::json;
+
+constexpr std::size_t id_digits_max = 18;  // fits a bigint
+
+std::optional<Error> check_text(const std::string& value, const verdict::FieldDecl& f) {
+  const char* name = f.name.c_str();
+  if (value.empty()) return validation(f.name, fmt::format("{}: is required", name));
+  if (f.length_max > 0 && value.size() > static_cast<std::size_t>(f.length_max))
+    return validation(f.name, fmt::format("{}: longer than {} characters", name, f.length_max));
+  for (unsigned char c : value) {
+    if (c < 0x20 || c == 0x7f) return validation(f.name, fmt::format("{}: control characters are not allowed", name));
+  }
+  return std::nullopt;
+}
+
+// One field's value in canonical form, or the error naming it.
+Outcome<json> canonical_value(const verdict::FieldDecl& f, const json& v) {
+  const char* name = f.name.c_str();
+  if (f.type == "text") {
+    if (!v.is_string()) return validation(f.name, fmt::format("{}: expected a string", name));
+    if (auto e = check_text(v.get<std::string>(), f)) return *e;
+    return v;
+  }
+  if (f.type == "id") {
+    if (v.is_number_unsigned() || (v.is_number_integer() && v.get<long long>() > 0)) {
+      if (v.get<long long>() > 0) return json(v.get<long long>());
+    }
+    if (v.is_string()) {
+      const auto& s = v.get_ref<const std::string&>();
+      if (!s.empty() && s.size() <= id_digits_max && s.find_first_not_of("0123456789") == std::string::npos &&
+          std::stoll(s) > 0)
+        return json(std::stoll(s));
+    }
+    return validation(f.name, fmt::format("{}: expected a positive integer id", name));
+  }
+  if (f.type == "decimal") {
+    std::string text;
+    if (v.is_string()) {
+      text = v.get<std::string>();
+    } else if (v.is_number_integer()) {
+      text = v.dump();  // whole numbers keep their digits as written (2^64-1 must not wrap)
+    } else if (v.is_number()) {
+      // A JSON fraction has already been through a double, which is exactly what we refuse.
+      return validation(f.name, fmt::format("{}: send decimals as strings, not JSON numbers", name));
+    } else {
+      return validation(f.name, fmt::format("{}: expected a decimal string", name));
+    }
+    auto units = parse_decimal_units(text, f.scale, f.precision, f.name);
+    if (!units.ok()) return units.error();
+    int128 u = units.value();
+    if (f.sign == "positive" && u <= 0)
+      return validation(f.name, fmt::format("{}: must be greater than zero, got {}", name, text));
+    if (f.sign == "non_negative" && u < 0) return validation(f.name, fmt::format("{}: must not be negative", name));
+    if (f.sign == "non_zero" && u == 0) return validation(f.name, fmt::format("{}: must not be zero", name));
+    return json(format_decimal_units(u, f.scale));
+  }
+  if (f.type == "enum") {
+    if (v.is_string()) {
+      for (const auto& allowed : f.values)
+        if (v.get<std::string>() == allowed) return v;
+    }
+    std::string list;
+    for (const auto& allowed : f.values) list += (list.empty() ? "" : ", ") + allowed;
+    return validation(f.name, fmt::format("{}: expected one of {}", name, list));
+  }
+  if (f.type == "bool") {
+    if (!v.is_boolean()) return validation(f.name, fmt::format("{}: expected true or false", name));
+    return v;
+  }
+  if (f.type == "date" || f.type == "instant") {
+    static const std::regex date_shape(R"(\d{4}-\d{2}-\d{2})");
+    static const std::regex instant_shape(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z)");
+    bool is_date = f.type == "date";
+    if (!v.is_string() || !std::regex_match(v.get<std::string>(), is_date ? date_shape : instant_shape))
+      return validation(f.name, fmt::format("{}: expected {}", name, is_date ? "YYYY-MM-DD" : "YYYY-MM-DDTHH:MM:SSZ"));
+    return v;
+  }
+  std::abort();  // a declaration with an unknown type is a programmer error
+}
+
+}  // namespace
+
+std::string Args::text(const std::string& name) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) return "";
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+long long Args::id(const std::string& name) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? 0 : it->get<long long>();
+}
+
+bool Args::flag(const std::string& name) const {
+  auto it = values_.find(name);
+  return it != values_.end() && it->get<bool>();
+}
+
+Outcome<Args> validate_args(const std::vector<verdict::FieldDecl>& fields, const json& args) {
+  for (const auto& [key, value] : args.items()) {
+    bool declared = false;
+    for (const auto& f : fields) declared = declared || f.name == key;
+    if (!declared) {
+      std::string list;
+      for (const auto& f : fields) list += (list.empty() ? "" : ", ") + f.name;
+      return validation(key, fmt::format("{}: unknown field (declared: {})", key, list.empty() ? "none" : list));
+    }
+  }
+  Args out;
+  // In declaration order: the first field at fault is the one named, the same on every run.
+  for (const auto& f : fields) {
+    auto it = args.find(f.name);
+    if (it == args.end() || it->is_null()) {
+      if (f.required) return validation(f.name, fmt::format("{}: is required", f.name));
+      continue;
+    }
+    auto value = canonical_value(f, *it);
+    if (!value.ok()) return value.error();
+    out.values_[f.name] = value.value();
+  }
+  return out;
+}
+
+}  // namespace sut

@@ -1,0 +1,454 @@
+// Inventory commands and reads, their SQL (the module's one queries unit) and its module record.
+// Arguments arrive validated against the declarations at the bottom of this file.
+
+#include "inventory.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "sut/decimal.hpp"
+#include "sut/module.hpp"
+#include "sut/tx.hpp"
+#include "verdict/failpoints.hpp"
+
+namespace sut {
+std::vector<Migration> inventory_migrations();           // generated from migrations/
+std::vector<verdict::Invariant> inventory_invariants();  // invariants.cpp
+}  // namespace sut
+
+namespace sut::inventory {
+namespace {
+
+constexpr int code_length_max = 64;
+constexpr int name_length_max = 200;
+constexpr int reason_length_max = 200;
+
+// A validated decimal field as a Quantity (the declaration has checked its form and sign).
+Quantity quantity(const Args& a, const char* field) { return Quantity::parse(a.text(field), field).value(); }
+
+std::optional<long long> find_id(Tx& tx, const char* sql, const std::string& a, const std::string& b) {
+  auto r = tx.sql().exec_params(sql, a, b);
+  if (r.empty()) return std::nullopt;
+  return r[0][0].as<long long>();
+}
+
+Outcome<long long> product_id(Tx& tx, const std::string& sku) {
+  if (auto id = find_id(tx, "SELECT product_id FROM products WHERE tenant_id = $1 AND sku = $2", tx.tenant(), sku))
+    return *id;
+  return not_found("sku", fmt::format("sku: no product '{}'", sku));
+}
+
+Outcome<long long> location_id(Tx& tx, const std::string& code, const char* field) {
+  if (auto id = find_id(tx, "SELECT location_id FROM locations WHERE tenant_id = $1 AND code = $2", tx.tenant(), code))
+    return *id;
+  return not_found(field, fmt::format("{}: no location '{}'", field, code));
+}
+
+Outcome<long long> batch_id(Tx& tx, const std::string& sku, const std::string& batch) {
+  auto product = product_id(tx, sku);
+  if (!product.ok()) return product.error();
+  auto r = tx.sql().exec_params("SELECT batch_id FROM batches WHERE tenant_id = $1 AND product_id = $2 AND code = $3",
+                                tx.tenant(), product.value(), batch);
+  if (r.empty()) return not_found("batch", fmt::format("batch: no batch '{}' of product '{}'", batch, sku));
+  return r[0][0].as<long long>();
+}
+
+struct Slot {
+  long long batch_id = 0;
+  long long location_id = 0;
+  Quantity qty;
+  long long version = 0;
+};
+
+// Locks the on-hand rows of `keys` in the documented order, creating missing ones at zero.
+std::vector<Slot> lock_slots(Tx& tx, std::vector<std::pair<long long, long long>> keys) {
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  std::vector<Slot> slots;
+  for (const auto& [b, l] : keys) {
+    // Every slot a mutation locks is in the scope of the invariants run after it.
+    tx.touch(kinds::batch, b);
+    tx.touch(kinds::location, l);
+    // One row per statement, in order: the lock order is the loop order. A missing row is created
+    // at zero by the same statement (the common case, an existing row, costs one round trip).
+    auto r = tx.sql().exec_params(
+        "WITH found AS (SELECT qty, version FROM on_hand WHERE batch_id = $2 AND location_id = $3 FOR UPDATE), "
+        "created AS (INSERT INTO on_hand (tenant_id, batch_id, location_id, qty, version) "
+        "  SELECT $1, $2, $3, 0, 0 WHERE NOT EXISTS (SELECT 1 FROM found) "
+        "  ON CONFLICT (batch_id, location_id) DO NOTHING RETURNING qty, version) "
+        "SELECT qty::text, version FROM found UNION ALL SELECT qty::text, version FROM created",
+        tx.tenant(), b, l);
+    // A concurrent first movement created the row after our snapshot: take it again, now visible.
+    if (r.empty()) throw RetryTransaction("on_hand row created concurrently");
+    auto qty = Quantity::parse(r[0][0].as<std::string>(), "on_hand");
+    if (!qty.ok()) throw std::logic_error("on_hand holds an unparsable quantity: " + r[0][0].as<std::string>());
+    slots.push_back(Slot{b, l, qty.value(), r[0][1].as<long long>()});
+  }
+  return slots;
+}
+
+Slot& slot_of(std::vector<Slot>& slots, long long batch, long long location) {
+  for (auto& s : slots)
+    if (s.batch_id == batch && s.location_id == location) return s;
+  throw std::logic_error("slot not locked");
+}
+
+// New on-hand after `delta`, or INSUFFICIENT_STOCK / out of range naming `field`.
+Outcome<Quantity> apply_delta(const Slot& slot, Quantity delta, const char* field) {
+  auto next = slot.qty.add(delta);
+  if (!next) return validation(field, fmt::format("{}: on-hand would exceed the largest quantity", field));
+  if (next->is_negative()) {
+    return Error{codes::insufficient_stock, field,
+                 fmt::format("{}: on hand is {}, the movement needs {}", field, slot.qty.to_string(),
+                             delta.negated().to_string())};
+  }
+  return *next;
+}
+
+// Appends a movement with the slot's running balance after it, and moves the projection to that
+// balance, in one statement. The version check is a second wall behind the row lock.
+long long move(Tx& tx, const char* kind, Slot& slot, Quantity qty, Quantity next, const std::string& reason,
+               std::optional<long long> transfer_id, std::optional<long long> reverses) {
+  auto r = tx.sql().exec_params(
+      "WITH m AS (INSERT INTO movements (tenant_id, kind, batch_id, location_id, qty, balance_after, reason, "
+      "transfer_id, reverses_movement_id, mutation_id, actor, as_of) "
+      "VALUES ($1, $2, $3, $4, $5::numeric, $6::numeric, NULLIF($7, ''), NULLIF($8::bigint, 0), "
+      "NULLIF($9::bigint, 0), $10, $11, $12::timestamptz) RETURNING movement_id), "
+      "p AS (UPDATE on_hand SET qty = $6::numeric, version = version + 1 "
+      "WHERE batch_id = $3 AND location_id = $4 AND version = $13 RETURNING 1) "
+      "SELECT (SELECT movement_id FROM m), (SELECT count(*) FROM p)",
+      // Ids are positive, so 0 stands for "none" on the wire.
+      tx.tenant(), kind, slot.batch_id, slot.location_id, qty.to_string(), next.to_string(), reason,
+      transfer_id.value_or(0), reverses.value_or(0), tx.mutation_id(), tx.context().actor, tx.context().as_of,
+      slot.version);
+  if (r[0][1].as<long long>() != 1) throw RetryTransaction("on_hand version moved under a row lock");
+  long long id = r[0][0].as<long long>();
+  tx.touch(kinds::movement, id);
+  slot.qty = next;
+  ++slot.version;
+  return id;
+}
+
+json moved_json(long long movement_id, const Slot& slot) {
+  return json{{"movement_id", movement_id},
+              {"batch_id", slot.batch_id},
+              {"location_id", slot.location_id},
+              {"on_hand", slot.qty.to_string()}};
+}
+
+// fulfill and adjust: one movement at one slot of an existing batch.
+Outcome<json> simple_movement(Tx& tx, const Args& a, const char* kind, const char* qty_field, bool negate) {
+  Quantity delta = quantity(a, qty_field);
+  if (negate) delta = delta.negated();
+  auto b = batch_id(tx, a.text("sku"), a.text("batch"));
+  if (!b.ok()) return b.error();
+  auto l = location_id(tx, a.text("location"), "location");
+  if (!l.ok()) return l.error();
+  auto slots = lock_slots(tx, {{b.value(), l.value()}});
+  auto& slot = slots.front();
+  auto next = apply_delta(slot, delta, qty_field);
+  if (!next.ok()) return next.error();
+  long long id = move(tx, kind, slot, delta, next.value(), a.text("reason"), std::nullopt, std::nullopt);
+  VERDICT_FAILPOINT("inventory.after_movement");
+  return moved_json(id, slot);
+}
+
+Outcome<json> add_product(Tx& tx, const Args& a) {
+  auto r = tx.sql().exec_params(
+      "INSERT INTO products (tenant_id, sku, name, created_at) VALUES ($1, $2, $3, $4::timestamptz) "
+      "ON CONFLICT (tenant_id, sku) DO NOTHING RETURNING product_id",
+      tx.tenant(), a.text("sku"), a.text("name"), tx.context().as_of);
+  if (r.empty())
+    return Error{sut::codes::already_exists, "sku", fmt::format("sku: a product '{}' exists already", a.text("sku"))};
+  long long id = r[0][0].as<long long>();
+  tx.touch(kinds::product, id);
+  return json{{"product_id", id}};
+}
+
+Outcome<json> add_location(Tx& tx, const Args& a) {
+  auto r = tx.sql().exec_params(
+      "INSERT INTO locations (tenant_id, code, created_at) VALUES ($1, $2, $3::timestamptz) "
+      "ON CONFLICT (tenant_id, code) DO NOTHING RETURNING location_id",
+      tx.tenant(), a.text("location"), tx.context().as_of);
+  if (r.empty())
+    return Error{sut::codes::already_exists, "location",
+                 fmt::format("location: '{}' exists already", a.text("location"))};
+  long long id = r[0][0].as<long long>();
+  tx.touch(kinds::location, id);
+  return json{{"location_id", id}};
+}
+
+Outcome<json> receive(Tx& tx, const Args& a) {
+  Quantity qty = quantity(a, "qty");
+  std::optional<Quantity> unit_cost;
+  if (a.has("unit_cost")) unit_cost = quantity(a, "unit_cost");
+  const std::string batch = a.text("batch");
+  auto product = product_id(tx, a.text("sku"));
+  if (!product.ok()) return product.error();
+  auto l = location_id(tx, a.text("location"), "location");
+  if (!l.ok()) return l.error();
+  auto existing = tx.sql().exec_params(
+      "SELECT batch_id, unit_cost::text FROM batches WHERE tenant_id = $1 AND product_id = $2 AND code = $3",
+      tx.tenant(), product.value(), batch);
+  long long b = 0;
+  if (existing.empty()) {
+    if (!unit_cost)
+      return validation("unit_cost", fmt::format("unit_cost: required for the first receipt of batch '{}'", batch));
+    // Two first receipts of one batch may race: the loser waits for the winner's commit, inserts
+    // nothing, and then reads the winner's row (a new statement sees it in read committed).
+    auto r = tx.sql().exec_params(
+        "INSERT INTO batches (tenant_id, product_id, code, unit_cost, created_at) "
+        "VALUES ($1, $2, $3, $4::numeric, $5::timestamptz) "
+        "ON CONFLICT (tenant_id, product_id, code) DO NOTHING RETURNING batch_id",
+        tx.tenant(), product.value(), batch, unit_cost->to_string(), tx.context().as_of);
+    if (r.empty()) throw RetryTransaction("batch created concurrently");
+    b = r[0][0].as<long long>();
+    VERDICT_FAILPOINT("inventory.after_batch_create");
+  } else {
+    b = existing[0][0].as<long long>();
+    auto stored = Quantity::parse(existing[0][1].as<std::string>(), "unit_cost");
+    if (unit_cost && stored.ok() && !(stored.value() == *unit_cost)) {
+      return validation("unit_cost", fmt::format("unit_cost: batch '{}' has unit cost {}, not {}", batch,
+                                                 stored.value().to_string(), unit_cost->to_string()));
+    }
+  }
+  auto slots = lock_slots(tx, {{b, l.value()}});
+  auto next = apply_delta(slots.front(), qty, "qty");
+  if (!next.ok()) return next.error();
+  long long id = move(tx, "receive", slots.front(), qty, next.value(), "", std::nullopt, std::nullopt);
+  VERDICT_FAILPOINT("inventory.after_movement");
+  return moved_json(id, slots.front());
+}
+
+Outcome<json> fulfill(Tx& tx, const Args& a) { return simple_movement(tx, a, "fulfill", "qty", true); }
+Outcome<json> adjust(Tx& tx, const Args& a) { return simple_movement(tx, a, "adjust", "delta", false); }
+
+Outcome<json> transfer(Tx& tx, const Args& a) {
+  Quantity qty = quantity(a, "qty");
+  auto b = batch_id(tx, a.text("sku"), a.text("batch"));
+  if (!b.ok()) return b.error();
+  auto from = location_id(tx, a.text("from"), "from");
+  if (!from.ok()) return from.error();
+  auto to = location_id(tx, a.text("to"), "to");
+  if (!to.ok()) return to.error();
+  auto slots = lock_slots(tx, {{b.value(), from.value()}, {b.value(), to.value()}});
+  auto& source = slot_of(slots, b.value(), from.value());
+  auto& target = slot_of(slots, b.value(), to.value());
+  auto source_next = apply_delta(source, qty.negated(), "qty");
+  if (!source_next.ok()) return source_next.error();
+  auto target_next = apply_delta(target, qty, "qty");
+  if (!target_next.ok()) return target_next.error();
+  long long transfer_id = tx.sql().exec1("SELECT nextval('transfer_ids')")[0].as<long long>();
+  // Both legs in one transaction: the pair is written together or not at all.
+  long long out_id =
+      move(tx, "transfer_out", source, qty.negated(), source_next.value(), "", transfer_id, std::nullopt);
+  VERDICT_FAILPOINT("inventory.between_transfer_legs");
+  long long in_id = move(tx, "transfer_in", target, qty, target_next.value(), "", transfer_id, std::nullopt);
+  VERDICT_FAILPOINT("inventory.after_movement");
+  return json{
+      {"transfer_id", transfer_id}, {"out_movement_id", out_id}, {"in_movement_id", in_id}, {"batch_id", b.value()}};
+}
+
+Outcome<json> reverse(Tx& tx, const Args& a) {
+  long long movement_id = a.id("movement");
+  auto original = tx.sql().exec_params(
+      "SELECT kind, transfer_id FROM movements WHERE tenant_id = $1 AND movement_id = $2", tx.tenant(), movement_id);
+  if (original.empty()) return not_found("movement", fmt::format("movement: no movement {}", movement_id));
+  std::string kind = original[0][0].as<std::string>();
+  if (kind == "reversal") {
+    return Error{codes::not_reversible, "movement",
+                 fmt::format("movement: {} is a reversal; a reversal is never reversed", movement_id)};
+  }
+  // A transfer is reversed as a pair: both legs, whichever was named.
+  auto legs = original[0][1].is_null()
+                  ? tx.sql().exec_params(
+                        "SELECT movement_id, batch_id, location_id, qty::text FROM movements WHERE movement_id = $1",
+                        movement_id)
+                  : tx.sql().exec_params(
+                        "SELECT movement_id, batch_id, location_id, qty::text FROM movements WHERE tenant_id = $1 "
+                        "AND transfer_id = $2 ORDER BY movement_id",
+                        tx.tenant(), original[0][1].as<long long>());
+  std::vector<std::pair<long long, long long>> keys;
+  for (const auto& leg : legs) keys.emplace_back(leg[1].as<long long>(), leg[2].as<long long>());
+  auto slots = lock_slots(tx, keys);
+  // Checked after the locks: a concurrent reversal of the same movement has committed by now.
+  for (const auto& leg : legs) {
+    auto done = tx.sql().exec_params("SELECT movement_id FROM movements WHERE reverses_movement_id = $1",
+                                     leg[0].as<long long>());
+    if (!done.empty()) {
+      return Error{codes::already_reversed, "movement",
+                   fmt::format("movement: {} was reversed already by movement {}", leg[0].as<long long>(),
+                               done[0][0].as<long long>())};
+    }
+  }
+  // Every leg is checked before any is written: a refused reversal writes nothing.
+  std::vector<std::pair<Slot*, Quantity>> plan;
+  for (const auto& leg : legs) {
+    auto qty = Quantity::parse(leg[3].as<std::string>(), "qty").value();
+    auto& slot = slot_of(slots, leg[1].as<long long>(), leg[2].as<long long>());
+    // Invariant: the legs of one movement (a transfer's two) sit in different slots, so each
+    // slot's next value is computed from its locked value exactly once.
+    for (const auto& [other, ignored] : plan) {
+      if (other == &slot) throw std::logic_error("two legs of one movement in one slot");
+    }
+    auto next = apply_delta(slot, qty.negated(), "movement");
+    if (!next.ok()) return next.error();
+    plan.emplace_back(&slot, qty.negated());
+  }
+  json ids = json::array();
+  for (std::size_t i = 0; i < legs.size(); ++i) {
+    auto& [slot, delta] = plan[i];
+    auto next = slot->qty.add(delta).value();
+    ids.push_back(move(tx, "reversal", *slot, delta, next, "", std::nullopt, legs[i][0].as<long long>()));
+  }
+  VERDICT_FAILPOINT("inventory.after_movement");
+  return json{{"movement_id", ids.front()}, {"reversal_movement_ids", ids}};
+}
+
+// Reads (within the tenant). Unknown keys → NOT_FOUND naming the field.
+Outcome<json> on_hand(Tx& tx, const Args& a) {
+  auto b = batch_id(tx, a.text("sku"), a.text("batch"));
+  if (!b.ok()) return b.error();
+  auto l = location_id(tx, a.text("location"), "location");
+  if (!l.ok()) return l.error();
+  auto r = tx.sql().exec_params("SELECT qty::text FROM on_hand WHERE batch_id = $1 AND location_id = $2", b.value(),
+                                l.value());
+  return json(r.empty() ? Quantity().to_string() : r[0][0].as<std::string>());
+}
+
+Outcome<json> product(Tx& tx, const Args& a) {
+  auto r = tx.sql().exec_params("SELECT sku, name, version FROM products WHERE tenant_id = $1 AND sku = $2",
+                                tx.tenant(), a.text("sku"));
+  if (r.empty()) return not_found("sku", fmt::format("sku: no product '{}'", a.text("sku")));
+  return json{
+      {"sku", r[0][0].as<std::string>()}, {"name", r[0][1].as<std::string>()}, {"version", r[0][2].as<long long>()}};
+}
+
+Outcome<json> movement(Tx& tx, const Args& a) {
+  auto r = tx.sql().exec_params(
+      "SELECT kind, qty::text, batch_id, location_id FROM movements WHERE tenant_id = $1 AND movement_id = $2",
+      tx.tenant(), a.id("movement"));
+  if (r.empty()) return not_found("movement", fmt::format("movement: no movement {}", a.id("movement")));
+  return json{{"kind", r[0][0].as<std::string>()},
+              {"qty", r[0][1].as<std::string>()},
+              {"batch_id", r[0][2].as<long long>()},
+              {"location_id", r[0][3].as<long long>()}};
+}
+
+// Every on-hand row of the tenant, ordered by sku, batch, location.
+Outcome<json> stock(Tx& tx, const Args&) {
+  json rows = json::array();
+  for (const auto& r :
+       tx.sql().exec_params("SELECT p.sku, b.code, l.code, o.qty::text FROM on_hand o "
+                            "JOIN batches b ON b.batch_id = o.batch_id JOIN products p ON p.product_id = b.product_id "
+                            "JOIN locations l ON l.location_id = o.location_id "
+                            "WHERE o.tenant_id = $1 ORDER BY p.sku, b.code, l.code",
+                            tx.tenant()))
+    rows.push_back({{"sku", r[0].as<std::string>()},
+                    {"batch", r[1].as<std::string>()},
+                    {"location", r[2].as<std::string>()},
+                    {"qty", r[3].as<std::string>()}});
+  return rows;
+}
+
+verdict::FieldDecl sku() { return field::text("sku", code_length_max, "the product's SKU"); }
+verdict::FieldDecl batch() { return field::text("batch", code_length_max, "the batch code (per product)"); }
+verdict::FieldDecl location(const char* name = "location", const char* what = "the location code") {
+  return field::text(name, code_length_max, what);
+}
+verdict::FieldDecl positive_qty() { return field::decimal("qty", 4, "positive", "quantity, scale 4, > 0"); }
+
+verdict::CommandDecl command(const char* name, const char* permission, const char* description,
+                             std::vector<verdict::FieldDecl> fields) {
+  return {name, "", permission, description, std::move(fields), true};
+}
+
+const struct Registrar {
+  Registrar() {
+    Module m;
+    m.name = "inventory";
+    m.depends_on = {"access"};
+    m.migrations = inventory_migrations();
+    m.commands = {
+        {command("inventory.add_product", "catalog.manage", "Adds a product to the tenant's catalogue.",
+                 {sku(), field::text("name", name_length_max, "what it is called")}),
+         nullptr, add_product},
+        {command("inventory.add_location", "catalog.manage", "Adds a stock location.", {location()}), nullptr,
+         add_location},
+        {command("inventory.receive", "inventory.move",
+                 "Receives stock into a batch at a location; the first receipt of a batch code creates the batch "
+                 "with its unit cost.",
+                 {sku(), batch(), location(), positive_qty(),
+                  field::decimal("unit_cost", 4, "non_negative",
+                                 "cost per unit, scale 4; required for a batch's first receipt, and equal to the "
+                                 "batch's cost afterwards",
+                                 false)}),
+         nullptr, receive},
+        {command("inventory.fulfill", "inventory.move", "Takes stock of a batch out at a location (a sale, a use).",
+                 {sku(), batch(), location(), positive_qty()}),
+         nullptr, fulfill},
+        {command("inventory.adjust", "inventory.adjust", "Corrects stock up or down, with a reason.",
+                 {sku(), batch(), location(), field::decimal("delta", 4, "non_zero", "signed change, scale 4, ≠ 0"),
+                  field::text("reason", reason_length_max, "why (a stock count, damage…)")}),
+         nullptr, adjust},
+        {command("inventory.transfer", "inventory.move",
+                 "Moves stock of a batch between two locations: two movements, written together.",
+                 {sku(), batch(), location("from", "the source location"), location("to", "the target location"),
+                  positive_qty()}),
+         [](const Args& a) -> std::optional<Error> {
+           if (a.text("from") == a.text("to")) return validation("to", "to: a transfer needs two different locations");
+           return std::nullopt;
+         },
+         transfer},
+        {command("inventory.reverse", "inventory.reverse",
+                 "Reverses a movement exactly, at most once; either leg of a transfer reverses the pair.",
+                 {field::id("movement", "the movement to reverse")}),
+         nullptr, reverse},
+    };
+    m.reads = {
+        {{"on_hand",
+          "",
+          "On-hand quantity of a batch at a location (\"0.0000\" when it never moved there).",
+          {sku(), batch(), location()}},
+         on_hand},
+        {{"product", "", "A product: sku, name, version.", {sku()}}, product},
+        {{"movement", "", "A movement: kind, qty, batch_id, location_id.", {field::id("movement", "its id")}},
+         movement},
+        {{"stock", "", "Every on-hand row of the tenant, ordered by sku, batch, location.", {}}, stock},
+    };
+    m.invariants = inventory_invariants();
+    m.failpoints = {
+        {"inventory.after_batch_create", "", "receive: after a new batch row is inserted"},
+        {"inventory.between_transfer_legs", "", "transfer: after the out leg, before the in leg"},
+        {"inventory.after_movement", "", "movements: after the journal rows and the projection are written"},
+    };
+    m.codes = {
+        {codes::insufficient_stock,
+         422,
+         RetryClass::after_state_change,
+         "The movement would drive on-hand stock of a batch at a location below zero.",
+         {"VR002"}},
+        {codes::already_reversed,
+         422,
+         RetryClass::never,
+         "The movement has been reversed already; a reversal happens at most once.",
+         {}},
+        {codes::not_reversible,
+         422,
+         RetryClass::never,
+         "The record cannot be reversed (a reversal is never itself reversed).",
+         {}},
+    };
+    m.tables = {{"products", "", true},
+                {"locations", "", true},
+                {"batches", "", true},
+                {"movements", "", true},
+                {"on_hand", "", true}};
+    register_module(std::move(m));
+  }
+} registrar;
+
+}  // namespace
+}  // namespace sut::inventory

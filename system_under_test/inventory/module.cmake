@@ -1,0 +1,1 @@
+verdict_sut_module(inventory SOURCES inventory.cpp invariants.cpp)
