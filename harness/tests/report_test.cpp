@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <pugixml.hpp>
 #include <string>
 #include <vector>
 
@@ -74,9 +76,53 @@ int count(const std::string& text, const std::string& what) {
   return n;
 }
 
+// junit.xml read back as a CI server reads it. Fails the test when it does not parse.
+pugi::xml_document parse_xml(const std::string& xml) {
+  pugi::xml_document doc;
+  const pugi::xml_parse_result parsed = doc.load_string(xml.c_str());
+  EXPECT_TRUE(parsed) << parsed.description() << " at offset " << parsed.offset << "\n" << xml;
+  return doc;
+}
+
+int child_count(pugi::xml_node node, const char* name) {
+  int n = 0;
+  for (pugi::xml_node child : node.children(name)) {
+    (void)child;
+    ++n;
+  }
+  return n;
+}
+
+// Whether XML 1.0 allows the code point as a character (the Char production), raw or as a reference.
+bool is_xml_char(std::uint32_t c) {
+  return c == 0x9 || c == 0xa || c == 0xd || (c >= 0x20 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) ||
+         (c >= 0x10000 && c <= 0x10ffff);
+}
+
+// Decodes the text as strict UTF-8 and checks every code point is an XML character: what an XML
+// parser in CI checks, and pugixml (lenient) does not. Returns "" when all is well, else why not.
+std::string xml_char_problem(const std::string& text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const std::size_t length = lead < 0x80 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 0;
+    if (length == 0 || i + length > text.size()) return "bad UTF-8 lead byte at " + std::to_string(i);
+    std::uint32_t c = length == 1 ? lead : lead & (0xff >> (length + 1));
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xc0) != 0x80) return "bad UTF-8 continuation at " + std::to_string(i + k);
+      c = (c << 6) | (next & 0x3f);
+    }
+    const std::uint32_t shortest_min[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (c < shortest_min[length]) return "overlong UTF-8 at " + std::to_string(i);
+    if (!is_xml_char(c)) return "code point " + std::to_string(c) + " is not an XML character, at " + std::to_string(i);
+    i += length;
+  }
+  return "";
+}
+
 // A small well-formedness check for what the writer produces (elements, attributes, text; no
-// comments or CDATA): tags nest, every '&' starts an entity, no raw control characters. Returns ""
-// when well formed, else why not.
+// comments or CDATA): tags nest, every '&' starts an entity or a reference to an XML character, no
+// raw control characters. Returns "" when well formed, else why not.
 std::string xml_problem(const std::string& xml) {
   std::vector<std::string> open;
   std::size_t i = 0;
@@ -87,9 +133,12 @@ std::string xml_problem(const std::string& xml) {
     if (c == '&') {
       auto semi = xml.find(';', i);
       std::string entity = semi == std::string::npos ? "" : xml.substr(i, semi - i + 1);
-      if (entity != "&amp;" && entity != "&lt;" && entity != "&gt;" && entity != "&quot;" && entity != "&apos;") {
-        return "bare '&' at " + std::to_string(i);
-      }
+      const bool named =
+          entity == "&amp;" || entity == "&lt;" || entity == "&gt;" || entity == "&quot;" || entity == "&apos;";
+      const bool decimal = entity.size() > 3 && entity.rfind("&#", 0) == 0 &&
+                           entity.find_first_not_of("0123456789", 2) == entity.size() - 1 && entity.size() < 11 &&
+                           is_xml_char(static_cast<std::uint32_t>(std::stoul(entity.substr(2))));
+      if (!named && !decimal) return "bare '&' or a reference to no XML character at " + std::to_string(i);
     } else if (c == '>') {
       return "stray '>' at " + std::to_string(i);  // the writer escapes it; a raw one means a broken tag
     } else if (c == '<') {
@@ -187,27 +236,92 @@ TEST(JunitXml, IsWellFormedAndEscapesWhatItQuotes) {
   std::string xml = verdict::render_junit_xml(r);
 
   EXPECT_EQ(xml_problem(xml), "") << xml;
-  EXPECT_THAT(xml, HasSubstr("message=\"on_hand &lt;0 &amp; &quot;qty&quot; &apos;B1&apos;\\x01 end\""));
+  EXPECT_EQ(xml_char_problem(xml), "") << xml;
+  EXPECT_THAT(xml, HasSubstr("message=\"on_hand &lt;0 &amp; &quot;qty&quot; 'B1'\\x01 end\""));
   EXPECT_THAT(xml, HasSubstr("name=\"a&lt;b\""));
   EXPECT_EQ(xml.find('\x01'), std::string::npos);
   // Four cases, plus one error case standing for the suite that ran nothing.
   EXPECT_EQ(count(xml, "<testcase "), 5);
   EXPECT_EQ(count(xml, "<failure "), 1);
   EXPECT_EQ(count(xml, "<error "), 2);
-  EXPECT_EQ(count(xml, "<skipped/>"), 1);
+  EXPECT_EQ(count(xml, "<skipped />"), 1);
   EXPECT_THAT(xml,
               HasSubstr("<testsuites name=\"verdict fixtures\" tests=\"5\" failures=\"1\" errors=\"2\" skipped=\"1\""));
   EXPECT_THAT(xml, HasSubstr("type=\"INV-STOCK-001\""));
 }
 
-TEST(JunitXml, ProblemCheckerRejectsBrokenXml) {
-  // The checker above must be able to fail, or the test using it proves nothing.
+TEST(JunitXml, ParsesBackWithCountsNamesAndMessages) {
+  const std::string hostile_name = "<b>&\"' \xff";  // markup, quotes and a byte that is no UTF-8
+  const std::string message = "on hand <0 & \"qty\" 'B1'\nsecond line";
+  RunReport r = run({suite("fixtures", {passed_case("ok"), failed_case(hostile_name, message), error_case("db")}),
+                     suite("properties:inventory", {skipped_case("later")})});
+  r.profile = "pr";
+  const std::string xml = verdict::render_junit_xml(r);
+  EXPECT_EQ(xml_char_problem(xml), "") << xml;
+  pugi::xml_document doc = parse_xml(xml);
+
+  pugi::xml_node root = doc.child("testsuites");
+  ASSERT_TRUE(root) << xml;
+  EXPECT_STREQ(root.attribute("name").value(), "verdict pr");
+  EXPECT_EQ(child_count(root, "testsuite"), 2);
+  // The second suite only skipped: one error case stands for it.
+  EXPECT_EQ(root.attribute("tests").as_int(), 5);
+  EXPECT_EQ(root.attribute("failures").as_int(), 1);
+  EXPECT_EQ(root.attribute("errors").as_int(), 2);
+  EXPECT_EQ(root.attribute("skipped").as_int(), 1);
+
+  pugi::xml_node fixtures = root.find_child_by_attribute("testsuite", "name", "fixtures");
+  ASSERT_TRUE(fixtures) << xml;
+  EXPECT_EQ(child_count(fixtures, "testcase"), 3);
+  EXPECT_EQ(fixtures.attribute("tests").as_int(), 3);
+  EXPECT_EQ(fixtures.attribute("failures").as_int(), 1);
+  EXPECT_EQ(fixtures.attribute("errors").as_int(), 1);
+  EXPECT_STREQ(fixtures.attribute("time").value(), "0.000");
+
+  pugi::xml_node failed = fixtures.find_child_by_attribute("testcase", "name", "<b>&\"' \xef\xbf\xbd");
+  ASSERT_TRUE(failed) << xml;
+  EXPECT_STREQ(failed.attribute("classname").value(), "fixtures");
+  EXPECT_STREQ(failed.attribute("time").value(), "0.034");
+  pugi::xml_node failure = failed.child("failure");
+  ASSERT_TRUE(failure) << xml;
+  EXPECT_EQ(std::string(failure.attribute("message").value()), message);
+  EXPECT_STREQ(failure.attribute("type").value(), "INV-STOCK-001");
+  EXPECT_THAT(failure.text().get(), HasSubstr("invariant: INV-STOCK-001\n"));
+  EXPECT_THAT(failure.text().get(), HasSubstr("replay: ./verdict fixtures fixtures/stock.json\n"));
+
+  pugi::xml_node errored = fixtures.find_child_by_attribute("testcase", "name", "db");
+  ASSERT_TRUE(errored) << xml;
+  EXPECT_STREQ(errored.child("error").attribute("message").value(), "database unavailable");
+
+  pugi::xml_node properties = root.find_child_by_attribute("testsuite", "name", "properties:inventory");
+  ASSERT_TRUE(properties) << xml;
+  EXPECT_EQ(child_count(properties, "testcase"), 2);
+  EXPECT_TRUE(properties.find_child_by_attribute("testcase", "name", "later").child("skipped"));
+  EXPECT_STREQ(properties.find_child_by_attribute("testcase", "name", "properties:inventory")
+                   .child("error")
+                   .attribute("message")
+                   .value(),
+               "the suite ran no test");
+}
+
+TEST(JunitXml, ProblemCheckersRejectBrokenXml) {
+  // The checkers above must be able to fail, or the tests using them prove nothing.
   EXPECT_NE(xml_problem("<a>x & y</a>"), "");
   EXPECT_NE(xml_problem("<a><b></a></b>"), "");
   EXPECT_NE(xml_problem("<a m=\"1 < 2\"/>"), "");
   EXPECT_NE(xml_problem(std::string("<a>\x01</a>")), "");
+  EXPECT_NE(xml_problem("<a>&#01;</a>"), "");  // a reference to a control character is no better
   EXPECT_NE(xml_problem("<a>"), "");
-  EXPECT_EQ(xml_problem("<a m=\"&lt;\">x &amp; y<b/></a>"), "");
+  EXPECT_EQ(xml_problem("<a m=\"&lt;&#10;\">x &amp; y<b/></a>"), "");
+
+  EXPECT_NE(xml_char_problem("\xff"), "");
+  EXPECT_NE(xml_char_problem("\xc3"), "");                    // truncated
+  EXPECT_NE(xml_char_problem("\xc0\xaf"), "");                // overlong '/'
+  EXPECT_NE(xml_char_problem("\xed\xa0\x80"), "");            // a surrogate
+  EXPECT_NE(xml_char_problem("\xf4\x90\x80\x80"), "");        // above U+10FFFF
+  EXPECT_NE(xml_char_problem("\xef\xbf\xbf"), "");            // U+FFFF
+  EXPECT_NE(xml_char_problem(std::string("a\x00b", 3)), "");  // NUL
+  EXPECT_EQ(xml_char_problem("\t\n\r é € \xf0\x9f\x98\x80 \xef\xbf\xbd"), "");
 }
 
 TEST(SummaryAndTerminal, EndWithTheCountsLine) {
@@ -248,8 +362,27 @@ TEST(VerdictFiles, InvalidUtf8FromASystemNeverLosesTheVerdict) {
 
   std::string xml = verdict::render_junit_xml(r);
   EXPECT_EQ(xml_problem(xml), "");
+  EXPECT_EQ(xml_char_problem(xml), "") << xml;
   EXPECT_EQ(xml.find('\xff'), std::string::npos);
   EXPECT_THAT(xml, HasSubstr("name=\"bad \xef\xbf\xbd name\""));
+}
+
+TEST(VerdictFiles, JunitXmlCarriesOnlyXmlCharacters) {
+  // Byte sequences a lenient UTF-8 check lets through, and characters XML 1.0 forbids even escaped:
+  // an XML parser in CI rejects the whole file for any one of them.
+  const std::string bytes = std::string("overlong \xc0\xaf surrogate \xed\xa0\x80 beyond \xf4\x90\x80\x80 ") +
+                            "noncharacter \xef\xbf\xbf truncated \xe2\x82 nul " + std::string(1, '\0') +
+                            " escape \x1b tab\tend";
+  RunReport r = run({suite("fixtures", {failed_case(bytes, bytes)})});
+  const std::string xml = verdict::render_junit_xml(r);
+  EXPECT_EQ(xml_char_problem(xml), "") << xml;
+  EXPECT_EQ(xml_problem(xml), "") << xml;
+  pugi::xml_document doc = parse_xml(xml);
+  const std::string message = doc.select_node("//failure").node().attribute("message").value();
+  EXPECT_EQ(message,
+            "overlong \xef\xbf\xbd\xef\xbf\xbd surrogate \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd beyond "
+            "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd noncharacter \xef\xbf\xbd truncated "
+            "\xef\xbf\xbd\xef\xbf\xbd nul \\x00 escape \\x1b tab\tend");
 }
 
 TEST(VerdictFiles, SuiteWhoseCasesWereAllSkippedIsAnError) {
