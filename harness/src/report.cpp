@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -146,6 +148,52 @@ std::string finding_text(const Finding& f) {
   return out;
 }
 
+// Microseconds as milliseconds with three decimals, exactly (integers, no rounding).
+std::string milliseconds_text(std::int64_t us) { return fmt::format("{}.{:03}", us / 1000, us % 1000); }
+
+// What a suite executed, as text; each figure is nullopt when there is nothing to compute it from: no
+// duration for a rate, no sample for a latency.
+struct StatsText {
+  std::optional<std::string> steps_per_s;
+  std::optional<std::string> p50_ms;
+  std::optional<std::string> p99_ms;
+};
+
+StatsText stats_text(const SuiteResult& s) {
+  StatsText text;
+  if (s.duration_ms > 0) {
+    text.steps_per_s = fmt::format("{:.1f}", static_cast<double>(s.stats.steps) * 1000.0 / s.duration_ms);
+  }
+  if (!s.stats.latencies_us.empty()) {
+    text.p50_ms = milliseconds_text(s.stats.percentile_us(50));
+    text.p99_ms = milliseconds_text(s.stats.percentile_us(99));
+  }
+  return text;
+}
+
+json stats_json(const SuiteResult& s) {
+  const StatsText text = stats_text(s);
+  const auto or_null = [](const std::optional<std::string>& value) { return value ? json(*value) : json(nullptr); };
+  return json{{"steps", s.stats.steps},
+              {"steps_per_s", or_null(text.steps_per_s)},
+              {"retries", s.stats.retries},
+              {"p50_ms", or_null(text.p50_ms)},
+              {"p99_ms", or_null(text.p99_ms)}};
+}
+
+std::string stats_table_md(const RunReport& report) {
+  std::string out = "| suite | steps | steps/s | retries | p50 | p99 |\n|---|---:|---:|---:|---:|---:|\n";
+  for (const auto& s : report.suites) {
+    const StatsText text = stats_text(s);
+    const auto or_dash = [](const std::optional<std::string>& value, const char* unit) {
+      return value ? *value + unit : std::string("—");
+    };
+    out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", s.name, s.stats.steps, or_dash(text.steps_per_s, ""),
+                       s.stats.retries, or_dash(text.p50_ms, " ms"), or_dash(text.p99_ms, " ms"));
+  }
+  return out;
+}
+
 // The suite itself could not judge: the harness said why, or no case ran (empty, or all skipped).
 bool suite_error(const SuiteResult& s) {
   if (!s.error.empty()) return true;
@@ -163,6 +211,42 @@ std::string case_failure_text(const CaseResult& c) {
 }  // namespace
 
 Status worst(Status a, Status b) { return rank(a) >= rank(b) ? a : b; }
+
+void SuiteStats::record(std::int64_t latency_us, int attempts) {
+  if (latency_us < 0 || attempts < 1) {
+    std::fprintf(stderr,
+                 "verdict: SuiteStats::record(latency_us %lld, attempts %d): a step takes no negative time and at "
+                 "least one attempt\n",
+                 static_cast<long long>(latency_us), attempts);
+    std::abort();
+  }
+  steps += 1;
+  retries += attempts - 1;
+  if (latencies_us.size() < latency_samples_max) latencies_us.push_back(latency_us);
+}
+
+void SuiteStats::merge(const SuiteStats& other) {
+  steps += other.steps;
+  retries += other.retries;
+  const std::size_t room = latency_samples_max - std::min(latencies_us.size(), latency_samples_max);
+  const std::size_t taken = std::min(room, other.latencies_us.size());
+  latencies_us.insert(latencies_us.end(), other.latencies_us.begin(), other.latencies_us.begin() + taken);
+}
+
+std::int64_t SuiteStats::percentile_us(int p) const {
+  if (p < 0 || p > 100) {
+    std::fprintf(stderr, "verdict: SuiteStats::percentile_us(%d): a percentile is between 0 and 100\n", p);
+    std::abort();
+  }
+  if (latencies_us.empty()) return 0;
+  // Nearest rank: the ceil(p% of n)-th smallest sample, and the smallest for p = 0.
+  const auto n = static_cast<std::int64_t>(latencies_us.size());
+  const std::int64_t rank = std::max<std::int64_t>(1, (p * n + 99) / 100);
+  std::vector<std::int64_t> sorted = latencies_us;
+  auto nth = sorted.begin() + (rank - 1);
+  std::nth_element(sorted.begin(), nth, sorted.end());
+  return *nth;
+}
 
 Status SuiteResult::status() const {
   if (!error.empty()) return Status::error;
@@ -229,6 +313,7 @@ std::string render_verdict_json(const RunReport& report) {
              {"counts", {{"passed", counts[0]}, {"failed", counts[1]}, {"errors", counts[2]}, {"skipped", counts[3]}}},
              {"error", s.error.empty() ? json(nullptr) : json(s.error)},
              {"duration_ms", s.duration_ms},
+             {"stats", stats_json(s)},
              {"cases", std::move(cases)}});
   }
   json out{{"schema_version", verdict_schema_version},
@@ -360,6 +445,7 @@ std::string render_summary_md(const RunReport& report) {
     out += fmt::format("| {} | {} | {} | {} | {} | {} | {:.1f} s |\n", s.name, s.kind, to_string(s.status()), passed,
                        failed, s.seed.empty() ? "—" : s.seed, s.duration_ms / 1000.0);
   }
+  out += "\n" + stats_table_md(report);
   bool any = false;
   for (const auto& s : report.suites) {
     if (suite_error(s)) {

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -23,6 +24,7 @@ using verdict::Finding;
 using verdict::RunReport;
 using verdict::Status;
 using verdict::SuiteResult;
+using verdict::SuiteStats;
 
 CaseResult passed_case(const std::string& name) { return {name, Status::pass, 12, std::nullopt, ""}; }
 
@@ -322,6 +324,143 @@ TEST(JunitXml, ProblemCheckersRejectBrokenXml) {
   EXPECT_NE(xml_char_problem("\xef\xbf\xbf"), "");            // U+FFFF
   EXPECT_NE(xml_char_problem(std::string("a\x00b", 3)), "");  // NUL
   EXPECT_EQ(xml_char_problem("\t\n\r é € \xf0\x9f\x98\x80 \xef\xbf\xbd"), "");
+}
+
+SuiteStats stats_of(const std::vector<std::int64_t>& latencies_us) {
+  SuiteStats stats;
+  for (std::int64_t latency_us : latencies_us) stats.record(latency_us, 1);
+  return stats;
+}
+
+TEST(SuiteStats, RecordCountsStepsRetriesAndLatencies) {
+  SuiteStats stats;
+  stats.record(100, 1);
+  stats.record(250, 3);  // two retries
+  stats.record(0, 1);
+  EXPECT_EQ(stats.steps, 3);
+  EXPECT_EQ(stats.retries, 2);
+  EXPECT_EQ(stats.latencies_us, (std::vector<std::int64_t>{100, 250, 0}));
+}
+
+TEST(SuiteStats, PercentileIsTheNearestRank) {
+  // The textbook example, shuffled: nearest rank picks a sample, never interpolates.
+  const SuiteStats five = stats_of({40, 15, 50, 35, 20});
+  EXPECT_EQ(five.percentile_us(0), 15);
+  EXPECT_EQ(five.percentile_us(5), 15);
+  EXPECT_EQ(five.percentile_us(20), 15);
+  EXPECT_EQ(five.percentile_us(21), 20);
+  EXPECT_EQ(five.percentile_us(30), 20);
+  EXPECT_EQ(five.percentile_us(40), 20);
+  EXPECT_EQ(five.percentile_us(50), 35);
+  EXPECT_EQ(five.percentile_us(99), 50);
+  EXPECT_EQ(five.percentile_us(100), 50);
+  EXPECT_EQ(five.latencies_us, (std::vector<std::int64_t>{40, 15, 50, 35, 20}));  // left in execution order
+
+  std::vector<std::int64_t> hundred;
+  for (std::int64_t k = 100; k >= 1; --k) hundred.push_back(k);
+  const SuiteStats descending = stats_of(hundred);
+  EXPECT_EQ(descending.percentile_us(1), 1);
+  EXPECT_EQ(descending.percentile_us(50), 50);
+  EXPECT_EQ(descending.percentile_us(99), 99);
+
+  const SuiteStats one = stats_of({7});
+  EXPECT_EQ(one.percentile_us(0), 7);
+  EXPECT_EQ(one.percentile_us(50), 7);
+  EXPECT_EQ(one.percentile_us(100), 7);
+
+  const SuiteStats two = stats_of({9, 3});
+  EXPECT_EQ(two.percentile_us(50), 3);
+  EXPECT_EQ(two.percentile_us(51), 9);
+}
+
+TEST(SuiteStats, PercentileOfNothingIsZero) {
+  const SuiteStats empty;
+  EXPECT_EQ(empty.percentile_us(0), 0);
+  EXPECT_EQ(empty.percentile_us(50), 0);
+  EXPECT_EQ(empty.percentile_us(99), 0);
+}
+
+TEST(SuiteStats, MergeAddsCountsAndAppendsSamplesInOrder) {
+  SuiteStats a;
+  a.record(10, 1);
+  a.record(20, 2);
+  SuiteStats b;
+  b.record(5, 4);
+  a.merge(b);
+  a.merge(SuiteStats{});
+  EXPECT_EQ(a.steps, 3);
+  EXPECT_EQ(a.retries, 4);
+  EXPECT_EQ(a.latencies_us, (std::vector<std::int64_t>{10, 20, 5}));
+  EXPECT_EQ(b.steps, 1);  // the other side is left alone
+  EXPECT_EQ(a.percentile_us(50), 10);
+}
+
+TEST(SuiteStats, KeepsAtMostLatencySamplesMaxButCountsEveryStep) {
+  const std::size_t max = SuiteStats::latency_samples_max;
+  SuiteStats stats;
+  for (std::size_t k = 0; k < max + 5; ++k) stats.record(static_cast<std::int64_t>(k), 2);
+  EXPECT_EQ(stats.steps, static_cast<std::int64_t>(max + 5));
+  EXPECT_EQ(stats.retries, static_cast<std::int64_t>(max + 5));
+  ASSERT_EQ(stats.latencies_us.size(), max);
+  EXPECT_EQ(stats.latencies_us.back(), static_cast<std::int64_t>(max - 1));  // the first ones are kept
+
+  SuiteStats half;
+  for (std::size_t k = 0; k < max / 2 + 1; ++k) half.record(1, 1);
+  SuiteStats merged = half;
+  merged.merge(half);
+  EXPECT_EQ(merged.steps, static_cast<std::int64_t>(2 * (max / 2 + 1)));
+  EXPECT_EQ(merged.latencies_us.size(), max);
+  stats.merge(half);
+  EXPECT_EQ(stats.latencies_us.size(), max);
+}
+
+TEST(SuiteStatsDeathTest, RefusesWhatNoStepCanBe) {
+  SuiteStats stats;
+  EXPECT_DEATH(stats.record(-1, 1), "no negative time");
+  EXPECT_DEATH(stats.record(10, 0), "at least one attempt");
+  EXPECT_DEATH((void)stats.percentile_us(101), "between 0 and 100");
+  EXPECT_DEATH((void)stats.percentile_us(-1), "between 0 and 100");
+}
+
+// Two suites: one that executed three steps in two seconds, and one that executed nothing.
+RunReport run_with_stats() {
+  SuiteResult measured = suite("fixtures", {passed_case("ok")});
+  measured.duration_ms = 2000;
+  measured.stats.record(1234, 1);
+  measured.stats.record(12000, 2);
+  measured.stats.record(999, 2);
+  SuiteResult idle = suite("stress:hot_batch", {passed_case("idle")});
+  idle.kind = "stress";
+  return run({measured, idle});
+}
+
+TEST(VerdictJson, CarriesSuiteStats) {
+  json v = json::parse(verdict::render_verdict_json(run_with_stats()));
+  EXPECT_EQ(v["schema_version"], 2);
+  EXPECT_EQ(v["suites"][0]["stats"],
+            json::parse(R"({"steps":3,"steps_per_s":"1.5","retries":2,"p50_ms":"1.234","p99_ms":"12.000"})"));
+  // No duration: no rate; no sample: no latency. Null, never a made-up zero.
+  EXPECT_EQ(v["suites"][1]["stats"],
+            json::parse(R"({"steps":0,"steps_per_s":null,"retries":0,"p50_ms":null,"p99_ms":null})"));
+}
+
+TEST(VerdictJson, StatsRoundTheRateAndWriteSubMillisecondLatencies) {
+  SuiteResult s = suite("properties:inventory", {passed_case("ok")});
+  s.duration_ms = 3000;
+  s.stats.record(7, 1);
+  s.stats.record(1000, 1);
+  json v = json::parse(verdict::render_verdict_json(run({s})));
+  EXPECT_EQ(v["suites"][0]["stats"]["steps_per_s"], "0.7");  // 2 steps in 3 s
+  EXPECT_EQ(v["suites"][0]["stats"]["p50_ms"], "0.007");
+  EXPECT_EQ(v["suites"][0]["stats"]["p99_ms"], "1.000");
+}
+
+TEST(SummaryMd, HasAStatsRowPerSuite) {
+  std::string md = verdict::render_summary_md(run_with_stats());
+  EXPECT_THAT(md, HasSubstr("| suite | steps | steps/s | retries | p50 | p99 |\n|---|---:|---:|---:|---:|---:|\n"
+                            "| fixtures | 3 | 1.5 | 2 | 1.234 ms | 12.000 ms |\n"
+                            "| stress:hot_batch | 0 | — | 0 | — | — |\n"));
+  EXPECT_EQ(last_line(md), "2 passed, 0 failed");
 }
 
 TEST(SummaryAndTerminal, EndWithTheCountsLine) {
