@@ -37,15 +37,18 @@ def main():
                 "status", "counts", "seeds", "findings", "suites"]:
         if key not in v:
             fail(f"verdict.json lacks '{key}'")
-    if v["schema_version"] != 1 or v["status"] != "pass" or v["profile"] != "smoke":
+    if v["schema_version"] != 2 or v["status"] != "pass" or v["profile"] != "smoke":
         fail(f"verdict.json: schema_version {v['schema_version']}, status {v['status']}, profile {v['profile']}")
     kinds = sorted(s["kind"] for s in v["suites"])
     if kinds != ["fixture", "property", "stress"]:
         fail(f"the smoke profile should run one suite of each kind, ran {kinds}")
     for s in v["suites"]:
-        for key in ["name", "kind", "status", "counts", "cases", "duration_ms"]:
+        for key in ["name", "kind", "status", "counts", "cases", "duration_ms", "stats"]:
             if key not in s:
                 fail(f"suite {s.get('name')} lacks '{key}'")
+        for key in ["steps", "steps_per_s", "retries", "p50_ms", "p99_ms"]:
+            if key not in s["stats"]:
+                fail(f"suite {s['name']} stats lack '{key}'")
         if not s["cases"]:
             fail(f"suite {s['name']} ran no case")
     if v["counts"]["passed"] != passed or v["counts"]["failed"] != failed:
@@ -76,8 +79,8 @@ def main():
         summary = f.read()
     if not summary.startswith("# Verdict") or not summary.rstrip().endswith(lines[-1]):
         fail("summary.md does not open with the verdict or end with the counts line")
-    # Determinism: the same seeds give byte-identical fixture and property sections once timings,
-    # timestamps and run ids are removed.
+    # Determinism: the same seeds give byte-identical fixture and property sections once timings
+    # (durations, rates, latencies), timestamps and run ids are removed.
     again = out.rstrip("/") + ".again"
     r2 = subprocess.run([binary, "gate", "--profile", "smoke", "--out", again], capture_output=True, text=True)
     if r2.returncode != 0:
@@ -91,9 +94,11 @@ def main():
         fail("two runs with the same seeds gave different fixture/property sections of verdict.json")
     print(f"check_gate_output: ok ({passed} passed, {failed} failed; files valid; fixture and property sections identical across two runs)")
 
+TIMINGS = ("duration_ms", "started_at", "run_id", "steps_per_s", "p50_ms", "p99_ms")
+
 def strip_timings(value):
     if isinstance(value, dict):
-        return {k: strip_timings(v) for k, v in value.items() if k not in ("duration_ms", "started_at", "run_id")}
+        return {k: strip_timings(v) for k, v in value.items() if k not in TIMINGS}
     if isinstance(value, list):
         return [strip_timings(v) for v in value]
     return value

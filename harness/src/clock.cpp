@@ -2,6 +2,7 @@
 
 #include "verdict/clock.hpp"
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <ctime>
@@ -11,11 +12,7 @@
 namespace verdict {
 
 std::string Clock::now_iso() const {
-  std::time_t t = static_cast<std::time_t>(now_s_);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                     tm.tm_min, tm.tm_sec);
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(static_cast<std::time_t>(now_s_)));
 }
 
 void Clock::set(const std::string& iso) {

@@ -4,11 +4,16 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <pugixml.hpp>
+#include <sstream>
 #include <stdexcept>
+#include <string_view>
 
 namespace verdict {
 using json = nlohmann::json;
@@ -65,53 +70,63 @@ json finding_json(const Finding& f) {
               {"replay", f.replay}};
 }
 
-// Replaces every byte that is not part of well-formed UTF-8 with U+FFFD (XML must be valid UTF-8).
-std::string valid_utf8(const std::string& in) {
-  std::string out;
-  std::size_t i = 0;
-  while (i < in.size()) {
-    unsigned char c = static_cast<unsigned char>(in[i]);
-    std::size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-    bool ok = length > 0 && i + length <= in.size();
-    for (std::size_t k = 1; ok && k < length; ++k) ok = (static_cast<unsigned char>(in[i + k]) >> 6) == 0x2;
-    if (ok) {
-      out.append(in, i, length);
-      i += length;
-    } else {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    }
+constexpr std::string_view replacement_character = "\xEF\xBF\xBD";  // U+FFFD
+
+// The length of the well-formed UTF-8 sequence that starts at in[at] (RFC 3629: no overlong form, no
+// surrogate, nothing above U+10FFFF), or 0 when the bytes there are not one. XML parsers reject
+// every one of those forms, so a lenient check here would still let a bad byte through to CI.
+std::size_t utf8_sequence_length(std::string_view in, std::size_t at) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(in[at + k]); };
+  const unsigned char lead = byte(0);
+  if (lead < 0x80) return 1;
+  std::size_t length = 0;
+  unsigned char second_min = 0x80;
+  unsigned char second_max = 0xbf;
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    length = 2;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    length = 3;
+    if (lead == 0xe0) second_min = 0xa0;  // shorter forms are overlong
+    if (lead == 0xed) second_max = 0x9f;  // U+D800..U+DFFF are surrogates
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    length = 4;
+    if (lead == 0xf0) second_min = 0x90;  // shorter forms are overlong
+    if (lead == 0xf4) second_max = 0x8f;  // above U+10FFFF
+  } else {
+    return 0;
   }
-  return out;
+  if (at + length > in.size()) return 0;
+  if (byte(1) < second_min || byte(1) > second_max) return 0;
+  for (std::size_t k = 2; k < length; ++k) {
+    if ((byte(k) & 0xc0) != 0x80) return 0;
+  }
+  return length;
 }
 
-std::string xml_escape(const std::string& raw) {
-  std::string in = valid_utf8(raw);
+// Text a system or a scenario supplied, made fit for XML 1.0, which must be well-formed UTF-8 of
+// XML characters only: a byte that is not part of well-formed UTF-8 becomes U+FFFD, and so do
+// U+FFFE and U+FFFF; a control character other than tab, newline and carriage return is written
+// out as \xNN, because XML 1.0 forbids it even as a character reference (pugixml would write &#01;,
+// which no parser accepts). Escaping <, &, " is pugixml's work.
+std::string xml_text(std::string_view in) {
   std::string out;
   out.reserve(in.size());
-  for (unsigned char c : in) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        // XML 1.0 forbids most control characters, even escaped.
-        if (c < 0x20 && c != '\n' && c != '\t' && c != '\r')
-          out += fmt::format("\\x{:02x}", c);
-        else
-          out += static_cast<char>(c);
+  for (std::size_t i = 0; i < in.size();) {
+    const std::size_t length = utf8_sequence_length(in, i);
+    if (length == 0) {
+      out += replacement_character;
+      ++i;
+      continue;
+    }
+    const std::string_view sequence = in.substr(i, length);
+    i += length;
+    const auto c = static_cast<unsigned char>(sequence.front());
+    if (length == 1 && c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+      out += fmt::format("\\x{:02x}", c);
+    } else if (sequence == "\xEF\xBF\xBE" || sequence == "\xEF\xBF\xBF") {
+      out += replacement_character;
+    } else {
+      out += sequence;
     }
   }
   return out;
@@ -133,6 +148,52 @@ std::string finding_text(const Finding& f) {
   return out;
 }
 
+// Microseconds as milliseconds with three decimals, exactly (integers, no rounding).
+std::string milliseconds_text(std::int64_t us) { return fmt::format("{}.{:03}", us / 1000, us % 1000); }
+
+// What a suite executed, as text; each figure is nullopt when there is nothing to compute it from: no
+// duration for a rate, no sample for a latency.
+struct StatsText {
+  std::optional<std::string> steps_per_s;
+  std::optional<std::string> p50_ms;
+  std::optional<std::string> p99_ms;
+};
+
+StatsText stats_text(const SuiteResult& s) {
+  StatsText text;
+  if (s.duration_ms > 0) {
+    text.steps_per_s = fmt::format("{:.1f}", static_cast<double>(s.stats.steps) * 1000.0 / s.duration_ms);
+  }
+  if (!s.stats.latencies_us.empty()) {
+    text.p50_ms = milliseconds_text(s.stats.percentile_us(50));
+    text.p99_ms = milliseconds_text(s.stats.percentile_us(99));
+  }
+  return text;
+}
+
+json stats_json(const SuiteResult& s) {
+  const StatsText text = stats_text(s);
+  const auto or_null = [](const std::optional<std::string>& value) { return value ? json(*value) : json(nullptr); };
+  return json{{"steps", s.stats.steps},
+              {"steps_per_s", or_null(text.steps_per_s)},
+              {"retries", s.stats.retries},
+              {"p50_ms", or_null(text.p50_ms)},
+              {"p99_ms", or_null(text.p99_ms)}};
+}
+
+std::string stats_table_md(const RunReport& report) {
+  std::string out = "| suite | steps | steps/s | retries | p50 | p99 |\n|---|---:|---:|---:|---:|---:|\n";
+  for (const auto& s : report.suites) {
+    const StatsText text = stats_text(s);
+    const auto or_dash = [](const std::optional<std::string>& value, const char* unit) {
+      return value ? *value + unit : std::string("—");
+    };
+    out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", s.name, s.stats.steps, or_dash(text.steps_per_s, ""),
+                       s.stats.retries, or_dash(text.p50_ms, " ms"), or_dash(text.p99_ms, " ms"));
+  }
+  return out;
+}
+
 // The suite itself could not judge: the harness said why, or no case ran (empty, or all skipped).
 bool suite_error(const SuiteResult& s) {
   if (!s.error.empty()) return true;
@@ -150,6 +211,42 @@ std::string case_failure_text(const CaseResult& c) {
 }  // namespace
 
 Status worst(Status a, Status b) { return rank(a) >= rank(b) ? a : b; }
+
+void SuiteStats::record(std::int64_t latency_us, int attempts) {
+  if (latency_us < 0 || attempts < 1) {
+    std::fprintf(stderr,
+                 "verdict: SuiteStats::record(latency_us %lld, attempts %d): a step takes no negative time and at "
+                 "least one attempt\n",
+                 static_cast<long long>(latency_us), attempts);
+    std::abort();
+  }
+  steps += 1;
+  retries += attempts - 1;
+  if (latencies_us.size() < latency_samples_max) latencies_us.push_back(latency_us);
+}
+
+void SuiteStats::merge(const SuiteStats& other) {
+  steps += other.steps;
+  retries += other.retries;
+  const std::size_t room = latency_samples_max - std::min(latencies_us.size(), latency_samples_max);
+  const std::size_t taken = std::min(room, other.latencies_us.size());
+  latencies_us.insert(latencies_us.end(), other.latencies_us.begin(), other.latencies_us.begin() + taken);
+}
+
+std::int64_t SuiteStats::percentile_us(int p) const {
+  if (p < 0 || p > 100) {
+    std::fprintf(stderr, "verdict: SuiteStats::percentile_us(%d): a percentile is between 0 and 100\n", p);
+    std::abort();
+  }
+  if (latencies_us.empty()) return 0;
+  // Nearest rank: the ceil(p% of n)-th smallest sample, and the smallest for p = 0.
+  const auto n = static_cast<std::int64_t>(latencies_us.size());
+  const std::int64_t rank = std::max<std::int64_t>(1, (p * n + 99) / 100);
+  std::vector<std::int64_t> sorted = latencies_us;
+  auto nth = sorted.begin() + (rank - 1);
+  std::nth_element(sorted.begin(), nth, sorted.end());
+  return *nth;
+}
 
 Status SuiteResult::status() const {
   if (!error.empty()) return Status::error;
@@ -216,6 +313,7 @@ std::string render_verdict_json(const RunReport& report) {
              {"counts", {{"passed", counts[0]}, {"failed", counts[1]}, {"errors", counts[2]}, {"skipped", counts[3]}}},
              {"error", s.error.empty() ? json(nullptr) : json(s.error)},
              {"duration_ms", s.duration_ms},
+             {"stats", stats_json(s)},
              {"cases", std::move(cases)}});
   }
   json out{{"schema_version", verdict_schema_version},
@@ -235,56 +333,100 @@ std::string render_verdict_json(const RunReport& report) {
   return out.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
-std::string render_junit_xml(const RunReport& report) {
-  std::string body;
-  int total_tests = 0, total_failures = 0, total_errors = 0, total_skipped = 0;
-  for (const auto& s : report.suites) {
-    int failures = 0, errors = 0, skipped = 0;
-    std::string cases;
-    for (const auto& c : s.cases) {
-      cases += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\">\n", xml_escape(s.name),
-                           xml_escape(c.name), c.duration_ms / 1000.0);
-      if (c.status == Status::fail) {
-        ++failures;
-        std::string first = c.finding ? c.finding->message : c.detail;
-        cases +=
-            fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n", xml_escape(first),
-                        c.finding && !c.finding->invariant_id.empty() ? xml_escape(c.finding->invariant_id) : "fail",
-                        xml_escape(case_failure_text(c)));
-      } else if (c.status == Status::error) {
-        ++errors;
-        cases += fmt::format("      <error message=\"{}\" type=\"error\">{}</error>\n", xml_escape(c.detail),
-                             xml_escape(case_failure_text(c)));
-      } else if (c.status == Status::skipped) {
-        ++skipped;
-        cases += "      <skipped/>\n";
-      }
-      cases += "    </testcase>\n";
+namespace {
+// The junit.xml pieces. Every attribute and text that holds what a system or a scenario supplied goes
+// through xml_text first.
+void set_attribute(pugi::xml_node node, const char* name, std::string_view value) {
+  node.append_attribute(name).set_value(xml_text(value).c_str());
+}
+
+std::string seconds_text(std::int64_t duration_ms) { return fmt::format("{:.3f}", duration_ms / 1000.0); }
+
+pugi::xml_node append_testcase(pugi::xml_node suite, std::string_view classname, std::string_view name,
+                               const std::string& time_s) {
+  pugi::xml_node testcase = suite.append_child("testcase");
+  set_attribute(testcase, "classname", classname);
+  set_attribute(testcase, "name", name);
+  set_attribute(testcase, "time", time_s);
+  return testcase;
+}
+
+// A <failure> or an <error>: its message attribute is what CI shows first, its text the whole story.
+void append_problem(pugi::xml_node testcase, const char* element, std::string_view message, std::string_view type,
+                    std::string_view text) {
+  pugi::xml_node problem = testcase.append_child(element);
+  set_attribute(problem, "message", message);
+  set_attribute(problem, "type", type);
+  problem.text().set(xml_text(text).c_str());
+}
+
+struct JunitCounts {
+  int tests = 0;
+  int failures = 0;
+  int errors = 0;
+  int skipped = 0;
+};
+
+void set_counts(pugi::xml_node node, const JunitCounts& counts, std::int64_t duration_ms) {
+  node.append_attribute("tests").set_value(counts.tests);
+  node.append_attribute("failures").set_value(counts.failures);
+  node.append_attribute("errors").set_value(counts.errors);
+  node.append_attribute("skipped").set_value(counts.skipped);
+  set_attribute(node, "time", seconds_text(duration_ms));
+}
+
+JunitCounts append_testsuite(pugi::xml_node root, const SuiteResult& s) {
+  pugi::xml_node suite = root.append_child("testsuite");
+  set_attribute(suite, "name", s.name);
+  JunitCounts counts;
+  for (const auto& c : s.cases) {
+    ++counts.tests;
+    pugi::xml_node testcase = append_testcase(suite, s.name, c.name, seconds_text(c.duration_ms));
+    if (c.status == Status::fail) {
+      ++counts.failures;
+      const std::string& first = c.finding ? c.finding->message : c.detail;
+      const bool has_invariant = c.finding && !c.finding->invariant_id.empty();
+      append_problem(testcase, "failure", first, has_invariant ? c.finding->invariant_id : "fail",
+                     case_failure_text(c));
+    } else if (c.status == Status::error) {
+      ++counts.errors;
+      append_problem(testcase, "error", c.detail, "error", case_failure_text(c));
+    } else if (c.status == Status::skipped) {
+      ++counts.skipped;
+      testcase.append_child("skipped");
     }
-    int tests = static_cast<int>(s.cases.size());
-    if (suite_error(s)) {
-      // The suite could not judge: one error case says why, so CI never shows it green.
-      ++tests;
-      ++errors;
-      cases += fmt::format(
-          "    <testcase classname=\"{0}\" name=\"{0}\" time=\"0\">\n      <error message=\"{1}\" "
-          "type=\"error\">{1}</error>\n    </testcase>\n",
-          xml_escape(s.name), xml_escape(suite_error_text(s)));
-    }
-    body += fmt::format(
-        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3f}\">\n{}  "
-        "</testsuite>\n",
-        xml_escape(s.name), tests, failures, errors, skipped, s.duration_ms / 1000.0, cases);
-    total_tests += tests;
-    total_failures += failures;
-    total_errors += errors;
-    total_skipped += skipped;
   }
-  return fmt::format(
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"verdict {}\" tests=\"{}\" failures=\"{}\" "
-      "errors=\"{}\" skipped=\"{}\" time=\"{:.3f}\">\n{}</testsuites>\n",
-      xml_escape(report.profile.empty() ? report.command : report.profile), total_tests, total_failures, total_errors,
-      total_skipped, report.duration_ms / 1000.0, body);
+  if (suite_error(s)) {
+    // The suite could not judge: one error case says why, so CI never shows it green.
+    ++counts.tests;
+    ++counts.errors;
+    pugi::xml_node testcase = append_testcase(suite, s.name, s.name, "0");
+    append_problem(testcase, "error", suite_error_text(s), "error", suite_error_text(s));
+  }
+  set_counts(suite, counts, s.duration_ms);
+  return counts;
+}
+}  // namespace
+
+std::string render_junit_xml(const RunReport& report) {
+  pugi::xml_document doc;
+  pugi::xml_node declaration = doc.append_child(pugi::node_declaration);
+  declaration.append_attribute("version").set_value("1.0");
+  declaration.append_attribute("encoding").set_value("UTF-8");
+  pugi::xml_node root = doc.append_child("testsuites");
+  set_attribute(root, "name", "verdict " + (report.profile.empty() ? report.command : report.profile));
+  JunitCounts total;
+  for (const auto& s : report.suites) {
+    const JunitCounts counts = append_testsuite(root, s);
+    total.tests += counts.tests;
+    total.failures += counts.failures;
+    total.errors += counts.errors;
+    total.skipped += counts.skipped;
+  }
+  set_counts(root, total, report.duration_ms);
+  std::ostringstream out;
+  doc.save(out, "  ", pugi::format_indent, pugi::encoding_utf8);
+  return out.str();
 }
 
 std::string render_summary_md(const RunReport& report) {
@@ -303,6 +445,7 @@ std::string render_summary_md(const RunReport& report) {
     out += fmt::format("| {} | {} | {} | {} | {} | {} | {:.1f} s |\n", s.name, s.kind, to_string(s.status()), passed,
                        failed, s.seed.empty() ? "—" : s.seed, s.duration_ms / 1000.0);
   }
+  out += "\n" + stats_table_md(report);
   bool any = false;
   for (const auto& s : report.suites) {
     if (suite_error(s)) {

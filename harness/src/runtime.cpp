@@ -2,6 +2,7 @@
 
 #include "verdict/runtime.hpp"
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -35,13 +36,7 @@ std::unique_ptr<db::ScratchDatabase> RunContext::new_database(const std::string&
   return std::make_unique<db::ScratchDatabase>(*server_, template_, label);
 }
 
-std::string new_run_id() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z-{}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                     tm.tm_min, tm.tm_sec, getpid());
-}
+std::string new_run_id() { return fmt::format("{:%Y%m%dT%H%M%SZ}-{}", fmt::gmtime(std::time(nullptr)), getpid()); }
 
 std::string prepare_out_dir(const std::string& requested, const std::string& out_root, const std::string& run_id) {
   if (!requested.empty()) {

@@ -34,6 +34,18 @@ TEST(Clock, SetAndAdvance) {
   EXPECT_EQ(clock.now_s(), Clock::epoch_default_s + (365 + 365 + 59) * 24 * 3600 + 12 * 3600);
 }
 
+TEST(Clock, WritesFourDigitYearsAndTwoDigitFields) {
+  // The shape set() accepts is the shape now_iso() writes, zero-padded, for every year set() takes.
+  Clock clock;
+  for (const char* instant :
+       {"0001-01-01T00:00:00Z", "0999-12-31T23:59:59Z", "2026-03-04T05:06:07Z", "9999-12-31T23:59:59Z"}) {
+    clock.set(instant);
+    EXPECT_EQ(clock.now_iso(), instant);
+  }
+  clock.advance(1);
+  EXPECT_EQ(clock.now_iso(), "10000-01-01T00:00:00Z");  // no longer settable, but still written in full
+}
+
 TEST(Clock, RejectsMalformedAndImpossibleInstants) {
   for (const char* bad :
        {"", "2026-01-01", "2026-01-01T00:00:00", "2026-01-01 00:00:00Z", "2026-01-01T00:00:00+01:00",

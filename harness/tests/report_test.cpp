@@ -7,8 +7,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstddef>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <pugixml.hpp>
 #include <string>
 #include <vector>
 
@@ -21,6 +24,7 @@ using verdict::Finding;
 using verdict::RunReport;
 using verdict::Status;
 using verdict::SuiteResult;
+using verdict::SuiteStats;
 
 CaseResult passed_case(const std::string& name) { return {name, Status::pass, 12, std::nullopt, ""}; }
 
@@ -74,9 +78,53 @@ int count(const std::string& text, const std::string& what) {
   return n;
 }
 
+// junit.xml read back as a CI server reads it. Fails the test when it does not parse.
+pugi::xml_document parse_xml(const std::string& xml) {
+  pugi::xml_document doc;
+  const pugi::xml_parse_result parsed = doc.load_string(xml.c_str());
+  EXPECT_TRUE(parsed) << parsed.description() << " at offset " << parsed.offset << "\n" << xml;
+  return doc;
+}
+
+int child_count(pugi::xml_node node, const char* name) {
+  int n = 0;
+  for (pugi::xml_node child : node.children(name)) {
+    (void)child;
+    ++n;
+  }
+  return n;
+}
+
+// Whether XML 1.0 allows the code point as a character (the Char production), raw or as a reference.
+bool is_xml_char(std::uint32_t c) {
+  return c == 0x9 || c == 0xa || c == 0xd || (c >= 0x20 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) ||
+         (c >= 0x10000 && c <= 0x10ffff);
+}
+
+// Decodes the text as strict UTF-8 and checks every code point is an XML character: what an XML
+// parser in CI checks, and pugixml (lenient) does not. Returns "" when all is well, else why not.
+std::string xml_char_problem(const std::string& text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const std::size_t length = lead < 0x80 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 0;
+    if (length == 0 || i + length > text.size()) return "bad UTF-8 lead byte at " + std::to_string(i);
+    std::uint32_t c = length == 1 ? lead : lead & (0xff >> (length + 1));
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xc0) != 0x80) return "bad UTF-8 continuation at " + std::to_string(i + k);
+      c = (c << 6) | (next & 0x3f);
+    }
+    const std::uint32_t shortest_min[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (c < shortest_min[length]) return "overlong UTF-8 at " + std::to_string(i);
+    if (!is_xml_char(c)) return "code point " + std::to_string(c) + " is not an XML character, at " + std::to_string(i);
+    i += length;
+  }
+  return "";
+}
+
 // A small well-formedness check for what the writer produces (elements, attributes, text; no
-// comments or CDATA): tags nest, every '&' starts an entity, no raw control characters. Returns ""
-// when well formed, else why not.
+// comments or CDATA): tags nest, every '&' starts an entity or a reference to an XML character, no
+// raw control characters. Returns "" when well formed, else why not.
 std::string xml_problem(const std::string& xml) {
   std::vector<std::string> open;
   std::size_t i = 0;
@@ -87,9 +135,12 @@ std::string xml_problem(const std::string& xml) {
     if (c == '&') {
       auto semi = xml.find(';', i);
       std::string entity = semi == std::string::npos ? "" : xml.substr(i, semi - i + 1);
-      if (entity != "&amp;" && entity != "&lt;" && entity != "&gt;" && entity != "&quot;" && entity != "&apos;") {
-        return "bare '&' at " + std::to_string(i);
-      }
+      const bool named =
+          entity == "&amp;" || entity == "&lt;" || entity == "&gt;" || entity == "&quot;" || entity == "&apos;";
+      const bool decimal = entity.size() > 3 && entity.rfind("&#", 0) == 0 &&
+                           entity.find_first_not_of("0123456789", 2) == entity.size() - 1 && entity.size() < 11 &&
+                           is_xml_char(static_cast<std::uint32_t>(std::stoul(entity.substr(2))));
+      if (!named && !decimal) return "bare '&' or a reference to no XML character at " + std::to_string(i);
     } else if (c == '>') {
       return "stray '>' at " + std::to_string(i);  // the writer escapes it; a raw one means a broken tag
     } else if (c == '<') {
@@ -187,27 +238,229 @@ TEST(JunitXml, IsWellFormedAndEscapesWhatItQuotes) {
   std::string xml = verdict::render_junit_xml(r);
 
   EXPECT_EQ(xml_problem(xml), "") << xml;
-  EXPECT_THAT(xml, HasSubstr("message=\"on_hand &lt;0 &amp; &quot;qty&quot; &apos;B1&apos;\\x01 end\""));
+  EXPECT_EQ(xml_char_problem(xml), "") << xml;
+  EXPECT_THAT(xml, HasSubstr("message=\"on_hand &lt;0 &amp; &quot;qty&quot; 'B1'\\x01 end\""));
   EXPECT_THAT(xml, HasSubstr("name=\"a&lt;b\""));
   EXPECT_EQ(xml.find('\x01'), std::string::npos);
   // Four cases, plus one error case standing for the suite that ran nothing.
   EXPECT_EQ(count(xml, "<testcase "), 5);
   EXPECT_EQ(count(xml, "<failure "), 1);
   EXPECT_EQ(count(xml, "<error "), 2);
-  EXPECT_EQ(count(xml, "<skipped/>"), 1);
+  EXPECT_EQ(count(xml, "<skipped />"), 1);
   EXPECT_THAT(xml,
               HasSubstr("<testsuites name=\"verdict fixtures\" tests=\"5\" failures=\"1\" errors=\"2\" skipped=\"1\""));
   EXPECT_THAT(xml, HasSubstr("type=\"INV-STOCK-001\""));
 }
 
-TEST(JunitXml, ProblemCheckerRejectsBrokenXml) {
-  // The checker above must be able to fail, or the test using it proves nothing.
+TEST(JunitXml, ParsesBackWithCountsNamesAndMessages) {
+  const std::string hostile_name = "<b>&\"' \xff";  // markup, quotes and a byte that is no UTF-8
+  const std::string message = "on hand <0 & \"qty\" 'B1'\nsecond line";
+  RunReport r = run({suite("fixtures", {passed_case("ok"), failed_case(hostile_name, message), error_case("db")}),
+                     suite("properties:inventory", {skipped_case("later")})});
+  r.profile = "pr";
+  const std::string xml = verdict::render_junit_xml(r);
+  EXPECT_EQ(xml_char_problem(xml), "") << xml;
+  pugi::xml_document doc = parse_xml(xml);
+
+  pugi::xml_node root = doc.child("testsuites");
+  ASSERT_TRUE(root) << xml;
+  EXPECT_STREQ(root.attribute("name").value(), "verdict pr");
+  EXPECT_EQ(child_count(root, "testsuite"), 2);
+  // The second suite only skipped: one error case stands for it.
+  EXPECT_EQ(root.attribute("tests").as_int(), 5);
+  EXPECT_EQ(root.attribute("failures").as_int(), 1);
+  EXPECT_EQ(root.attribute("errors").as_int(), 2);
+  EXPECT_EQ(root.attribute("skipped").as_int(), 1);
+
+  pugi::xml_node fixtures = root.find_child_by_attribute("testsuite", "name", "fixtures");
+  ASSERT_TRUE(fixtures) << xml;
+  EXPECT_EQ(child_count(fixtures, "testcase"), 3);
+  EXPECT_EQ(fixtures.attribute("tests").as_int(), 3);
+  EXPECT_EQ(fixtures.attribute("failures").as_int(), 1);
+  EXPECT_EQ(fixtures.attribute("errors").as_int(), 1);
+  EXPECT_STREQ(fixtures.attribute("time").value(), "0.000");
+
+  pugi::xml_node failed = fixtures.find_child_by_attribute("testcase", "name", "<b>&\"' \xef\xbf\xbd");
+  ASSERT_TRUE(failed) << xml;
+  EXPECT_STREQ(failed.attribute("classname").value(), "fixtures");
+  EXPECT_STREQ(failed.attribute("time").value(), "0.034");
+  pugi::xml_node failure = failed.child("failure");
+  ASSERT_TRUE(failure) << xml;
+  EXPECT_EQ(std::string(failure.attribute("message").value()), message);
+  EXPECT_STREQ(failure.attribute("type").value(), "INV-STOCK-001");
+  EXPECT_THAT(failure.text().get(), HasSubstr("invariant: INV-STOCK-001\n"));
+  EXPECT_THAT(failure.text().get(), HasSubstr("replay: ./verdict fixtures fixtures/stock.json\n"));
+
+  pugi::xml_node errored = fixtures.find_child_by_attribute("testcase", "name", "db");
+  ASSERT_TRUE(errored) << xml;
+  EXPECT_STREQ(errored.child("error").attribute("message").value(), "database unavailable");
+
+  pugi::xml_node properties = root.find_child_by_attribute("testsuite", "name", "properties:inventory");
+  ASSERT_TRUE(properties) << xml;
+  EXPECT_EQ(child_count(properties, "testcase"), 2);
+  EXPECT_TRUE(properties.find_child_by_attribute("testcase", "name", "later").child("skipped"));
+  EXPECT_STREQ(properties.find_child_by_attribute("testcase", "name", "properties:inventory")
+                   .child("error")
+                   .attribute("message")
+                   .value(),
+               "the suite ran no test");
+}
+
+TEST(JunitXml, ProblemCheckersRejectBrokenXml) {
+  // The checkers above must be able to fail, or the tests using them prove nothing.
   EXPECT_NE(xml_problem("<a>x & y</a>"), "");
   EXPECT_NE(xml_problem("<a><b></a></b>"), "");
   EXPECT_NE(xml_problem("<a m=\"1 < 2\"/>"), "");
   EXPECT_NE(xml_problem(std::string("<a>\x01</a>")), "");
+  EXPECT_NE(xml_problem("<a>&#01;</a>"), "");  // a reference to a control character is no better
   EXPECT_NE(xml_problem("<a>"), "");
-  EXPECT_EQ(xml_problem("<a m=\"&lt;\">x &amp; y<b/></a>"), "");
+  EXPECT_EQ(xml_problem("<a m=\"&lt;&#10;\">x &amp; y<b/></a>"), "");
+
+  EXPECT_NE(xml_char_problem("\xff"), "");
+  EXPECT_NE(xml_char_problem("\xc3"), "");                    // truncated
+  EXPECT_NE(xml_char_problem("\xc0\xaf"), "");                // overlong '/'
+  EXPECT_NE(xml_char_problem("\xed\xa0\x80"), "");            // a surrogate
+  EXPECT_NE(xml_char_problem("\xf4\x90\x80\x80"), "");        // above U+10FFFF
+  EXPECT_NE(xml_char_problem("\xef\xbf\xbf"), "");            // U+FFFF
+  EXPECT_NE(xml_char_problem(std::string("a\x00b", 3)), "");  // NUL
+  EXPECT_EQ(xml_char_problem("\t\n\r é € \xf0\x9f\x98\x80 \xef\xbf\xbd"), "");
+}
+
+SuiteStats stats_of(const std::vector<std::int64_t>& latencies_us) {
+  SuiteStats stats;
+  for (std::int64_t latency_us : latencies_us) stats.record(latency_us, 1);
+  return stats;
+}
+
+TEST(SuiteStats, RecordCountsStepsRetriesAndLatencies) {
+  SuiteStats stats;
+  stats.record(100, 1);
+  stats.record(250, 3);  // two retries
+  stats.record(0, 1);
+  EXPECT_EQ(stats.steps, 3);
+  EXPECT_EQ(stats.retries, 2);
+  EXPECT_EQ(stats.latencies_us, (std::vector<std::int64_t>{100, 250, 0}));
+}
+
+TEST(SuiteStats, PercentileIsTheNearestRank) {
+  // The textbook example, shuffled: nearest rank picks a sample, never interpolates.
+  const SuiteStats five = stats_of({40, 15, 50, 35, 20});
+  EXPECT_EQ(five.percentile_us(0), 15);
+  EXPECT_EQ(five.percentile_us(5), 15);
+  EXPECT_EQ(five.percentile_us(20), 15);
+  EXPECT_EQ(five.percentile_us(21), 20);
+  EXPECT_EQ(five.percentile_us(30), 20);
+  EXPECT_EQ(five.percentile_us(40), 20);
+  EXPECT_EQ(five.percentile_us(50), 35);
+  EXPECT_EQ(five.percentile_us(99), 50);
+  EXPECT_EQ(five.percentile_us(100), 50);
+  EXPECT_EQ(five.latencies_us, (std::vector<std::int64_t>{40, 15, 50, 35, 20}));  // left in execution order
+
+  std::vector<std::int64_t> hundred;
+  for (std::int64_t k = 100; k >= 1; --k) hundred.push_back(k);
+  const SuiteStats descending = stats_of(hundred);
+  EXPECT_EQ(descending.percentile_us(1), 1);
+  EXPECT_EQ(descending.percentile_us(50), 50);
+  EXPECT_EQ(descending.percentile_us(99), 99);
+
+  const SuiteStats one = stats_of({7});
+  EXPECT_EQ(one.percentile_us(0), 7);
+  EXPECT_EQ(one.percentile_us(50), 7);
+  EXPECT_EQ(one.percentile_us(100), 7);
+
+  const SuiteStats two = stats_of({9, 3});
+  EXPECT_EQ(two.percentile_us(50), 3);
+  EXPECT_EQ(two.percentile_us(51), 9);
+}
+
+TEST(SuiteStats, PercentileOfNothingIsZero) {
+  const SuiteStats empty;
+  EXPECT_EQ(empty.percentile_us(0), 0);
+  EXPECT_EQ(empty.percentile_us(50), 0);
+  EXPECT_EQ(empty.percentile_us(99), 0);
+}
+
+TEST(SuiteStats, MergeAddsCountsAndAppendsSamplesInOrder) {
+  SuiteStats a;
+  a.record(10, 1);
+  a.record(20, 2);
+  SuiteStats b;
+  b.record(5, 4);
+  a.merge(b);
+  a.merge(SuiteStats{});
+  EXPECT_EQ(a.steps, 3);
+  EXPECT_EQ(a.retries, 4);
+  EXPECT_EQ(a.latencies_us, (std::vector<std::int64_t>{10, 20, 5}));
+  EXPECT_EQ(b.steps, 1);  // the other side is left alone
+  EXPECT_EQ(a.percentile_us(50), 10);
+}
+
+TEST(SuiteStats, KeepsAtMostLatencySamplesMaxButCountsEveryStep) {
+  const std::size_t max = SuiteStats::latency_samples_max;
+  SuiteStats stats;
+  for (std::size_t k = 0; k < max + 5; ++k) stats.record(static_cast<std::int64_t>(k), 2);
+  EXPECT_EQ(stats.steps, static_cast<std::int64_t>(max + 5));
+  EXPECT_EQ(stats.retries, static_cast<std::int64_t>(max + 5));
+  ASSERT_EQ(stats.latencies_us.size(), max);
+  EXPECT_EQ(stats.latencies_us.back(), static_cast<std::int64_t>(max - 1));  // the first ones are kept
+
+  SuiteStats half;
+  for (std::size_t k = 0; k < max / 2 + 1; ++k) half.record(1, 1);
+  SuiteStats merged = half;
+  merged.merge(half);
+  EXPECT_EQ(merged.steps, static_cast<std::int64_t>(2 * (max / 2 + 1)));
+  EXPECT_EQ(merged.latencies_us.size(), max);
+  stats.merge(half);
+  EXPECT_EQ(stats.latencies_us.size(), max);
+}
+
+TEST(SuiteStatsDeathTest, RefusesWhatNoStepCanBe) {
+  SuiteStats stats;
+  EXPECT_DEATH(stats.record(-1, 1), "no negative time");
+  EXPECT_DEATH(stats.record(10, 0), "at least one attempt");
+  EXPECT_DEATH((void)stats.percentile_us(101), "between 0 and 100");
+  EXPECT_DEATH((void)stats.percentile_us(-1), "between 0 and 100");
+}
+
+// Two suites: one that executed three steps in two seconds, and one that executed nothing.
+RunReport run_with_stats() {
+  SuiteResult measured = suite("fixtures", {passed_case("ok")});
+  measured.duration_ms = 2000;
+  measured.stats.record(1234, 1);
+  measured.stats.record(12000, 2);
+  measured.stats.record(999, 2);
+  SuiteResult idle = suite("stress:hot_batch", {passed_case("idle")});
+  idle.kind = "stress";
+  return run({measured, idle});
+}
+
+TEST(VerdictJson, CarriesSuiteStats) {
+  json v = json::parse(verdict::render_verdict_json(run_with_stats()));
+  EXPECT_EQ(v["schema_version"], 2);
+  EXPECT_EQ(v["suites"][0]["stats"],
+            json::parse(R"({"steps":3,"steps_per_s":"1.5","retries":2,"p50_ms":"1.234","p99_ms":"12.000"})"));
+  // No duration: no rate; no sample: no latency. Null, never a made-up zero.
+  EXPECT_EQ(v["suites"][1]["stats"],
+            json::parse(R"({"steps":0,"steps_per_s":null,"retries":0,"p50_ms":null,"p99_ms":null})"));
+}
+
+TEST(VerdictJson, StatsRoundTheRateAndWriteSubMillisecondLatencies) {
+  SuiteResult s = suite("properties:inventory", {passed_case("ok")});
+  s.duration_ms = 3000;
+  s.stats.record(7, 1);
+  s.stats.record(1000, 1);
+  json v = json::parse(verdict::render_verdict_json(run({s})));
+  EXPECT_EQ(v["suites"][0]["stats"]["steps_per_s"], "0.7");  // 2 steps in 3 s
+  EXPECT_EQ(v["suites"][0]["stats"]["p50_ms"], "0.007");
+  EXPECT_EQ(v["suites"][0]["stats"]["p99_ms"], "1.000");
+}
+
+TEST(SummaryMd, HasAStatsRowPerSuite) {
+  std::string md = verdict::render_summary_md(run_with_stats());
+  EXPECT_THAT(md, HasSubstr("| suite | steps | steps/s | retries | p50 | p99 |\n|---|---:|---:|---:|---:|---:|\n"
+                            "| fixtures | 3 | 1.5 | 2 | 1.234 ms | 12.000 ms |\n"
+                            "| stress:hot_batch | 0 | — | 0 | — | — |\n"));
+  EXPECT_EQ(last_line(md), "2 passed, 0 failed");
 }
 
 TEST(SummaryAndTerminal, EndWithTheCountsLine) {
@@ -248,8 +501,27 @@ TEST(VerdictFiles, InvalidUtf8FromASystemNeverLosesTheVerdict) {
 
   std::string xml = verdict::render_junit_xml(r);
   EXPECT_EQ(xml_problem(xml), "");
+  EXPECT_EQ(xml_char_problem(xml), "") << xml;
   EXPECT_EQ(xml.find('\xff'), std::string::npos);
   EXPECT_THAT(xml, HasSubstr("name=\"bad \xef\xbf\xbd name\""));
+}
+
+TEST(VerdictFiles, JunitXmlCarriesOnlyXmlCharacters) {
+  // Byte sequences a lenient UTF-8 check lets through, and characters XML 1.0 forbids even escaped:
+  // an XML parser in CI rejects the whole file for any one of them.
+  const std::string bytes = std::string("overlong \xc0\xaf surrogate \xed\xa0\x80 beyond \xf4\x90\x80\x80 ") +
+                            "noncharacter \xef\xbf\xbf truncated \xe2\x82 nul " + std::string(1, '\0') +
+                            " escape \x1b tab\tend";
+  RunReport r = run({suite("fixtures", {failed_case(bytes, bytes)})});
+  const std::string xml = verdict::render_junit_xml(r);
+  EXPECT_EQ(xml_char_problem(xml), "") << xml;
+  EXPECT_EQ(xml_problem(xml), "") << xml;
+  pugi::xml_document doc = parse_xml(xml);
+  const std::string message = doc.select_node("//failure").node().attribute("message").value();
+  EXPECT_EQ(message,
+            "overlong \xef\xbf\xbd\xef\xbf\xbd surrogate \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd beyond "
+            "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd noncharacter \xef\xbf\xbd truncated "
+            "\xef\xbf\xbd\xef\xbf\xbd nul \\x00 escape \\x1b tab\tend");
 }
 
 TEST(VerdictFiles, SuiteWhoseCasesWereAllSkippedIsAnError) {

@@ -2,6 +2,7 @@
 // The verdict of a run (DESIGN §4 "Verdict files") and its three writers. One reporter for all runs:
 // a finding reads the same in the terminal, in verdict.json, in junit.xml and in summary.md.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -9,7 +10,8 @@
 
 namespace verdict {
 
-inline constexpr int verdict_schema_version = 1;
+// 2: every suite carries "stats" (steps, steps_per_s, retries, p50_ms, p99_ms).
+inline constexpr int verdict_schema_version = 2;
 
 enum class Status { pass, fail, error, skipped };
 const char* to_string(Status status);
@@ -39,13 +41,35 @@ struct CaseResult {
   std::string detail;  // e.g. the error text when status == error
 };
 
+// What a suite executed, for throughput and latency figures (issue 5 §5).
+struct SuiteStats {
+  // Put a limit on everything: a stress run as long as asked must not grow memory without bound. A
+  // million samples (8 MB) is far more than p99 needs to be stable; past it, steps and retries still
+  // count every step, and the percentiles describe the first latency_samples_max steps (the first
+  // ones rather than a random sample: the reporter stays free of randomness).
+  static constexpr std::size_t latency_samples_max = 1'000'000;
+
+  std::int64_t steps = 0;                  // steps (fixtures, properties) or operations (stress) executed
+  std::int64_t retries = 0;                // transaction attempts beyond the first, summed over steps
+  std::vector<std::int64_t> latencies_us;  // one per step, in execution order; at most latency_samples_max
+
+  // steps += 1, retries += attempts - 1. REQUIRES: latency_us >= 0, attempts >= 1 (aborts otherwise).
+  void record(std::int64_t latency_us, int attempts);
+  // Adds other's counts; its samples follow ours, up to latency_samples_max.
+  void merge(const SuiteStats& other);
+  // Nearest-rank over latencies_us: the smallest sample with at least p% of the samples at or
+  // below it (p = 0: the smallest). 0 when empty. REQUIRES: 0 <= p <= 100 (aborts otherwise).
+  std::int64_t percentile_us(int p) const;
+};
+
 struct SuiteResult {
   std::string name;  // e.g. "fixtures", "properties:inventory", "stress:hot_batch"
   std::string kind;  // fixture | property | stress
   std::string seed;  // "" when not randomised
   std::vector<CaseResult> cases;
   std::int64_t duration_ms = 0;
-  std::string error;      // the harness could not judge (status error) — why
+  std::string error;  // the harness could not judge (status error) — why
+  SuiteStats stats;
   Status status() const;  // error if error set or no case ran; else the worst case
 };
 
