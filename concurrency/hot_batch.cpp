@@ -126,6 +126,7 @@ verdict::SuiteResult run_hot_batch(const verdict::RunContext& context, const ver
       std::mt19937_64 rng(params.seed * 1000003 + static_cast<std::uint64_t>(t));
       bool receiver = t % 4 == 0;
       std::vector<Event> mine;
+      verdict::SuiteStats my_stats;
       start.arrive_and_wait();
       for (int i = 0; i < params.ops_per_thread; ++i) {
         if (Clock::now() > deadline) {
@@ -137,8 +138,11 @@ verdict::SuiteResult run_hot_batch(const verdict::RunContext& context, const ver
         e.kind = receiver ? "receive" : "fulfill";
         e.qty = receiver ? 1 : static_cast<int>(rng() % fulfil_qty_max) + 1;
         json args{{"sku", "HOT"}, {"batch", "B1"}, {"location", "WH1"}, {"qty", std::to_string(e.qty)}};
+        auto invoked = Clock::now();
         try {
           auto o = connections[t]->execute(command(receiver ? "inventory.receive" : "inventory.fulfill", args));
+          my_stats.record(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - invoked).count(),
+                          std::max(o.attempts, 1));
           e.status = o.status;
           e.code = o.code;
           if (o.status == verdict::OutcomeStatus::ok)
@@ -152,6 +156,7 @@ verdict::SuiteResult run_hot_batch(const verdict::RunContext& context, const ver
       }
       std::lock_guard lock(history_mutex);
       history.insert(history.end(), mine.begin(), mine.end());
+      suite.stats.merge(my_stats);
     });
   }
   for (auto& th : threads) th.join();

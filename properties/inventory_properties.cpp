@@ -54,6 +54,14 @@ struct Sut {
   std::vector<long long> movement_ids;  // the system's id of each model movement, in order
   int setup_steps = 0;                  // catalog set-up before the generated sequence
   verdict::Clock clock;
+  verdict::SuiteStats* stats_out = nullptr;  // gathers this case's steps, however it ends
+
+  Sut() = default;
+  Sut(const Sut&) = delete;
+  Sut& operator=(const Sut&) = delete;
+  ~Sut() {
+    if (stats_out && engine) stats_out->merge(engine->stats());
+  }
 
   verdict::StepRecord run(const std::string& name, json args) {
     verdict::Command c;
@@ -284,6 +292,7 @@ verdict::SuiteResult run_inventory(const verdict::RunContext& context, const ver
   std::string harness_error;
   auto run_case = [&] {
     Sut sut;
+    sut.stats_out = &suite.stats;
     try {
       sut.database = context.new_database("prop");
       sut.connection = verdict::system_under_test().connect(sut.database->app_conninfo());

@@ -151,8 +151,8 @@ void check_declared_command(const json& step, const json& expect, const std::str
 
 class ScenarioRun {
  public:
-  ScenarioRun(const RunContext& context, const std::string& path, const FixtureOptions& options)
-      : context_(context), path_(path), shown_(display_path(path)), options_(options) {}
+  ScenarioRun(const RunContext& context, const std::string& path, const FixtureOptions& options, SuiteStats* stats)
+      : context_(context), path_(path), shown_(display_path(path)), options_(options), stats_(stats) {}
 
   CaseResult run() {
     CaseResult result;
@@ -232,6 +232,14 @@ class ScenarioRun {
     auto connection = system.connect(database->app_conninfo());
     InvariantChecker checker(database->admin_conninfo());
     StepEngine engine(*connection, checker, options_.full_every);
+    // On every way out of this scenario, its steps count in the suite's figures.
+    struct MergeStats {
+      const StepEngine& engine;
+      SuiteStats* into;
+      ~MergeStats() {
+        if (into) into->merge(engine.stats());
+      }
+    } merge_stats{engine, stats_};
     Clock clock;
     std::map<std::string, json> results;
     std::map<std::string, std::string> snapshots;
@@ -351,6 +359,7 @@ class ScenarioRun {
   std::string path_;
   std::string shown_;  // path_ as a person types it from the repository root
   FixtureOptions options_;
+  SuiteStats* stats_;  // may be null
   json doc_;
   std::string name_;
   std::string tenant_;
@@ -359,8 +368,9 @@ class ScenarioRun {
 
 }  // namespace
 
-CaseResult run_fixture_file(const RunContext& context, const std::string& path, const FixtureOptions& options) {
-  return ScenarioRun(context, path, options).run();
+CaseResult run_fixture_file(const RunContext& context, const std::string& path, const FixtureOptions& options,
+                            SuiteStats* stats) {
+  return ScenarioRun(context, path, options, stats).run();
 }
 
 std::vector<std::string> collect_fixture_files(const std::vector<std::string>& paths) {
@@ -385,7 +395,8 @@ SuiteResult run_fixture_suite(const RunContext& context, const std::vector<std::
   suite.name = "fixtures";
   suite.kind = "fixture";
   auto start = std::chrono::steady_clock::now();
-  for (const auto& file : collect_fixture_files(paths)) suite.cases.push_back(run_fixture_file(context, file, options));
+  for (const auto& file : collect_fixture_files(paths))
+    suite.cases.push_back(run_fixture_file(context, file, options, &suite.stats));
   suite.duration_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   return suite;

@@ -129,8 +129,16 @@ void stop_cluster_at(const ClusterPaths& paths, bool immediate) {
                 "-t", "30", "stop"},
                paths.command_log());
   }
-  std::error_code ec;
-  fs::remove_all(paths.root, ec);
+  // A backend that is still exiting may write a file while the tree is removed (the directory is then
+  // "not empty"): try again for a bounded while rather than leave an orphan.
+  constexpr int remove_attempts_max = 50;
+  constexpr int remove_retry_ms = 20;
+  for (int attempt = 1; attempt <= remove_attempts_max; ++attempt) {
+    std::error_code ec;
+    fs::remove_all(paths.root, ec);
+    if (!fs::exists(paths.root, ec)) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(remove_retry_ms));
+  }
 }
 
 // Live embedded clusters of this process, for the signal handler.

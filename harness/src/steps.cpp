@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+
 namespace verdict {
 
 StepEngine::StepEngine(SystemConnection& system, InvariantChecker& checker, int full_every)
@@ -12,11 +14,14 @@ StepEngine::StepEngine(SystemConnection& system, InvariantChecker& checker, int 
 StepRecord StepEngine::execute(Command command) {
   StepRecord record;
   record.index = ++steps_run_;
+  auto started = std::chrono::steady_clock::now();
   record.outcome = system_.execute(command);
   record.command = std::move(command);
   // Scoped after every step: cheap, and it names the step that broke the rule.
   record.violations = checker_.check(record.outcome.touched_json);
   if (record.violations.empty() && steps_run_ % full_every_ == 0) record.violations = checker_.check(std::nullopt);
+  auto latency = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+  stats_.record(latency.count(), std::max(record.outcome.attempts, 1));
   return record;
 }
 

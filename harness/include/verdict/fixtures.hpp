@@ -15,7 +15,9 @@ struct FixtureOptions {
   int full_every = 10;   // full invariant check every N steps (scoped after every step)
 };
 
-CaseResult run_fixture_file(const RunContext& context, const std::string& path, const FixtureOptions& options);
+// `stats`, when given, gathers every executed step.
+CaseResult run_fixture_file(const RunContext& context, const std::string& path, const FixtureOptions& options,
+                            SuiteStats* stats = nullptr);
 // Expands directories to their *.json files, sorted; files stay as given.
 std::vector<std::string> collect_fixture_files(const std::vector<std::string>& paths);
 SuiteResult run_fixture_suite(const RunContext& context, const std::vector<std::string>& paths,

@@ -8,6 +8,7 @@
 
 #include "verdict/clock.hpp"
 #include "verdict/invariants.hpp"
+#include "verdict/report.hpp"
 #include "verdict/system.hpp"
 
 namespace verdict {
@@ -29,12 +30,15 @@ class StepEngine {
   // Full form over everything; call at the end of a run.
   std::vector<Violation> check_all();
   int steps_run() const { return steps_run_; }
+  // Every executed step: latency (the command and its scoped invariants) and attempts.
+  const SuiteStats& stats() const { return stats_; }
 
  private:
   SystemConnection& system_;
   InvariantChecker& checker_;
   int full_every_;
   int steps_run_ = 0;
+  SuiteStats stats_;
 };
 
 // "INV-X: 2 rows [...]" — one line per violation, for messages.
