@@ -47,6 +47,10 @@ verdict_db_test(stress.hot_batch concurrency 240
 verdict_db_test(gate.smoke gate 240
   python3 ${PROJECT_SOURCE_DIR}/ci/check_gate_output.py $<TARGET_FILE:verdict> ${VERDICT_TEST_OUT}/gate.smoke)
 
+# Guard rail: every registered command is called by a fixture and covered by a reference model.
+add_test(NAME harness.command_coverage COMMAND verdict commands --check-coverage --fixtures ${PROJECT_SOURCE_DIR}/fixtures)
+set_tests_properties(harness.command_coverage PROPERTIES LABELS "pr;nightly;unit" TIMEOUT 30)
+
 # docs/INVARIANTS.md and docs/ERRORS.md are generated: fail when the committed files are stale.
 add_test(NAME docs.generated_up_to_date COMMAND verdict docs --check --dir ${PROJECT_SOURCE_DIR}/docs)
 set_tests_properties(docs.generated_up_to_date PROPERTIES LABELS "pr;nightly;unit" TIMEOUT 30)

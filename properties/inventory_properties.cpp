@@ -63,11 +63,11 @@ struct Sut {
     if (stats_out && engine) stats_out->merge(engine->stats());
   }
 
-  verdict::StepRecord run(const std::string& name, json args) {
+  verdict::StepRecord run(const std::string& name, json args, const std::string& actor = InventoryModel::admin) {
     verdict::Command c;
     c.name = name;
     c.tenant = tenant;
-    c.actor = "property";
+    c.actor = actor;
     c.as_of = clock.now_iso();
     c.args_json = args.dump();
     clock.advance(60);
@@ -85,7 +85,7 @@ struct Sut {
 };
 
 std::string command_text(const verdict::StepRecord& r) {
-  return json{{"do", r.command.name}, {"with", json::parse(r.command.args_json)}}.dump();
+  return json{{"do", r.command.name}, {"actor", r.command.actor}, {"with", json::parse(r.command.args_json)}}.dump();
 }
 
 std::string outcome_text(const verdict::StepOutcome& o) {
@@ -186,31 +186,57 @@ rc::Gen<std::string> gen_delta() {
 
 using Command = rc::state::Command<InventoryModel, Sut>;
 
+// Mostly the tenant's admin; sometimes the helper, whose roles the sequence changes.
+rc::Gen<std::string> gen_actor() {
+  return rc::gen::weightedOneOf<std::string>({{4, rc::gen::just<std::string>(InventoryModel::admin)},
+                                              {1, rc::gen::just<std::string>(InventoryModel::helper)}});
+}
+
 // A command both sides run the same way: the model predicts on a copy of its state (`on`), the
-// system executes `name` with `args`, and judge() compares outcome, stock levels and invariants.
+// system executes `name` with `args` as `actor`, and judge() compares outcome, stock levels and
+// invariants.
 template <typename Derived>
 struct ModelCommand : Command {
+  std::string actor = *gen_actor();
   void apply(InventoryModel& m) const override { self().on(m); }
   void run(const InventoryModel& m, Sut& sut) const override {
     InventoryModel after = m;
     auto expected = self().on(after);
-    judge(sut, sut.run(self().name(), self().args()), expected, after);
+    judge(sut, sut.run(self().name(), self().args(), self().actor_of()), expected, after);
   }
+  std::string actor_of() const { return actor; }
   const Derived& self() const { return static_cast<const Derived&>(*this); }
 };
+
+// The admin grants or revokes a role of the helper.
+template <bool Grant>
+struct RoleChange : ModelCommand<RoleChange<Grant>> {
+  std::string role = *rc::gen::element<std::string>("clerk", "viewer");
+  model::Expected on(InventoryModel& m) const { return Grant ? m.grant(role) : m.revoke(role); }
+  std::string name() const { return Grant ? "access.grant_role" : "access.revoke_role"; }
+  json args() const { return {{"actor", InventoryModel::helper}, {"role", role}}; }
+  std::string actor_of() const { return InventoryModel::admin; }
+  void show(std::ostream& os) const override {
+    os << fmt::format("{} {} {}", Grant ? "grant" : "revoke", InventoryModel::helper, role);
+  }
+};
+using GrantRole = RoleChange<true>;
+using RevokeRole = RoleChange<false>;
 
 struct Receive : ModelCommand<Receive> {
   std::string sku = *rc::gen::elementOf(skus);
   std::string batch = *rc::gen::elementOf(batches);
   std::string location = *rc::gen::elementOf(locations);
   std::string qty = *gen_qty();
-  model::Expected on(InventoryModel& m) const { return m.receive(sku, batch, location, qty, unit_cost_of(batch)); }
+  model::Expected on(InventoryModel& m) const {
+    return m.receive(actor, sku, batch, location, qty, unit_cost_of(batch));
+  }
   std::string name() const { return "inventory.receive"; }
   json args() const {
     return {{"sku", sku}, {"batch", batch}, {"location", location}, {"qty", qty}, {"unit_cost", unit_cost_of(batch)}};
   }
   void show(std::ostream& os) const override {
-    os << fmt::format("receive {} {} {} qty={}", sku, batch, location, qty);
+    os << fmt::format("{}: receive {} {} {} qty={}", actor, sku, batch, location, qty);
   }
 };
 
@@ -219,11 +245,11 @@ struct Fulfill : ModelCommand<Fulfill> {
   std::string batch = *rc::gen::elementOf(batches);
   std::string location = *rc::gen::elementOf(locations);
   std::string qty = *gen_qty();
-  model::Expected on(InventoryModel& m) const { return m.fulfill(sku, batch, location, qty); }
+  model::Expected on(InventoryModel& m) const { return m.fulfill(actor, sku, batch, location, qty); }
   std::string name() const { return "inventory.fulfill"; }
   json args() const { return {{"sku", sku}, {"batch", batch}, {"location", location}, {"qty", qty}}; }
   void show(std::ostream& os) const override {
-    os << fmt::format("fulfill {} {} {} qty={}", sku, batch, location, qty);
+    os << fmt::format("{}: fulfill {} {} {} qty={}", actor, sku, batch, location, qty);
   }
 };
 
@@ -234,13 +260,13 @@ struct Adjust : ModelCommand<Adjust> {
   std::string delta = *gen_delta();
   std::string reason = *rc::gen::weightedOneOf<std::string>(
       {{9, rc::gen::just<std::string>("cycle count")}, {1, rc::gen::just<std::string>("")}});
-  model::Expected on(InventoryModel& m) const { return m.adjust(sku, batch, location, delta, reason); }
+  model::Expected on(InventoryModel& m) const { return m.adjust(actor, sku, batch, location, delta, reason); }
   std::string name() const { return "inventory.adjust"; }
   json args() const {
     return {{"sku", sku}, {"batch", batch}, {"location", location}, {"delta", delta}, {"reason", reason}};
   }
   void show(std::ostream& os) const override {
-    os << fmt::format("adjust {} {} {} delta={} reason='{}'", sku, batch, location, delta, reason);
+    os << fmt::format("{}: adjust {} {} {} delta={} reason='{}'", actor, sku, batch, location, delta, reason);
   }
 };
 
@@ -250,15 +276,16 @@ struct Transfer : ModelCommand<Transfer> {
   std::string from = *rc::gen::elementOf(locations);
   std::string to = *rc::gen::elementOf(locations);
   std::string qty = *gen_qty();
-  model::Expected on(InventoryModel& m) const { return m.transfer(sku, batch, from, to, qty); }
+  model::Expected on(InventoryModel& m) const { return m.transfer(actor, sku, batch, from, to, qty); }
   std::string name() const { return "inventory.transfer"; }
   json args() const { return {{"sku", sku}, {"batch", batch}, {"from", from}, {"to", to}, {"qty", qty}}; }
   void show(std::ostream& os) const override {
-    os << fmt::format("transfer {} {} {}->{} qty={}", sku, batch, from, to, qty);
+    os << fmt::format("{}: transfer {} {} {}->{} qty={}", actor, sku, batch, from, to, qty);
   }
 };
 
 struct Reverse : Command {
+  std::string actor = *gen_actor();
   // An index into the model's movements, drawn when the command is generated against a model.
   int index;
   explicit Reverse(const InventoryModel& m)
@@ -270,14 +297,14 @@ struct Reverse : Command {
     // Shrinking replays commands against other states: the movement must still exist there.
     RC_PRE(index < static_cast<int>(m.movements().size()));
   }
-  void apply(InventoryModel& m) const override { m.reverse(index); }
+  void apply(InventoryModel& m) const override { m.reverse(actor, index); }
   void run(const InventoryModel& m, Sut& sut) const override {
     InventoryModel after = m;
-    auto expected = after.reverse(index);
+    auto expected = after.reverse(actor, index);
     long long id = index >= 0 ? sut.movement_ids.at(index) : 999999999;
-    judge(sut, sut.run("inventory.reverse", {{"movement", id}}), expected, after);
+    judge(sut, sut.run("inventory.reverse", {{"movement", id}}, actor), expected, after);
   }
-  void show(std::ostream& os) const override { os << fmt::format("reverse movement #{}", index); }
+  void show(std::ostream& os) const override { os << fmt::format("{}: reverse movement #{}", actor, index); }
 };
 
 verdict::SuiteResult run_inventory(const verdict::RunContext& context, const verdict::PropertyParams& params) {
@@ -317,7 +344,8 @@ verdict::SuiteResult run_inventory(const verdict::RunContext& context, const ver
     sut.setup_steps = sut.engine->steps_run();
     InventoryModel initial(skus, locations);
     rc::state::check(initial, sut,
-                     rc::state::gen::execOneOfWithArgs<Receive, Receive, Fulfill, Adjust, Transfer, Reverse>());
+                     rc::state::gen::execOneOfWithArgs<Receive, Receive, Fulfill, Adjust, Transfer, Reverse, GrantRole,
+                                                       RevokeRole>());
     auto violations = sut.engine->check_all();
     if (!violations.empty()) {
       last_failure = {sut.engine->steps_run() - sut.setup_steps,
@@ -397,7 +425,13 @@ verdict::SuiteResult run_inventory(const verdict::RunContext& context, const ver
 const struct Registrar {
   Registrar() {
     verdict::register_property_suite(
-        {"inventory", "receive/fulfill/transfer/adjust/reverse against the reference model", run_inventory});
+        {"inventory",
+         "receive/fulfill/transfer/adjust/reverse, as two actors whose roles change, against the reference model",
+         run_inventory,
+         // The system commands this suite's model covers (set-up commands included).
+         {"access.create_tenant", "access.grant_role", "access.revoke_role", "inventory.add_product",
+          "inventory.add_location", "inventory.receive", "inventory.fulfill", "inventory.adjust", "inventory.transfer",
+          "inventory.reverse"}});
   }
 } registrar;
 

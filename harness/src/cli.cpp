@@ -15,6 +15,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "verdict/fixtures.hpp"
 #include "verdict/invariants.hpp"
@@ -160,6 +161,35 @@ void run_profile(const RunContext& context, RunReport& report, const json& profi
   }
 }
 
+// Guard rail (issue 5 §1): every registered command is called by some fixture and covered by some
+// property suite's reference model. Prints what is missing, by name.
+int check_command_coverage(const std::string& fixtures_dir) {
+  std::set<std::string> called;
+  for (const auto& file : collect_fixture_files({fixtures_dir})) {
+    std::ifstream in(file);
+    json doc = json::parse(in, nullptr, false);
+    if (!doc.is_object() || !doc.contains("steps") || !doc["steps"].is_array()) continue;
+    for (const auto& step : doc["steps"])
+      if (step.is_object() && step.contains("do") && step["do"].is_string())
+        called.insert(step["do"].get<std::string>());
+  }
+  std::set<std::string> modelled;
+  for (const auto& suite : property_suites()) modelled.insert(suite.commands.begin(), suite.commands.end());
+  int missing = 0;
+  for (const auto& c : system_under_test().commands) {
+    if (!called.count(c.name)) {
+      std::cout << fmt::format("UNCOVERED {}: no fixture under {} calls it\n", c.name, display_path(fixtures_dir));
+      ++missing;
+    }
+    if (!modelled.count(c.name)) {
+      std::cout << fmt::format("UNCOVERED {}: no property suite's reference model covers it\n", c.name);
+      ++missing;
+    }
+  }
+  std::cout << fmt::format("{} passed, {} failed\n", 2 * system_under_test().commands.size() - missing, missing);
+  return missing == 0 ? 0 : 1;
+}
+
 std::string default_state_file() { return (fs::path(root_dir()) / "out" / "db-state.json").string(); }
 
 }  // namespace
@@ -238,6 +268,12 @@ int cli_main(int argc, char** argv) {
   bool commands_json = false, commands_list = false;
   commands->add_flag("--list", commands_list, "list them (the default)");
   commands->add_flag("--json", commands_json, "print the declarations as JSON");
+  bool commands_coverage = false;
+  std::string coverage_fixtures = (fs::path(root_dir()) / "fixtures").string();
+  commands->add_flag("--check-coverage", commands_coverage,
+                     "exit 1 naming every command no fixture calls or no property suite's model covers");
+  commands->add_option("--fixtures", coverage_fixtures, "where the fixtures are (with --check-coverage)")
+      ->capture_default_str();
 
   // verifiers the system declares: `verdict <name> verify --database URL`
   struct VerifierCli {
@@ -353,6 +389,7 @@ int cli_main(int argc, char** argv) {
       return 0;
     }
     if (commands->parsed()) {
+      if (commands_coverage) return check_command_coverage(coverage_fixtures);
       if (commands_json) {
         std::cout << commands_json_text() << "\n";
         return 0;

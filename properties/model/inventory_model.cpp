@@ -66,6 +66,20 @@ Units InventoryModel::level(const Slot& slot) const {
   return it == on_hand_.end() ? 0 : it->second;
 }
 
+bool InventoryModel::forbidden(const std::string& actor) const {
+  return actor != admin && !helper_roles_.count("clerk");
+}
+
+Expected InventoryModel::grant(const std::string& role) {
+  helper_roles_.insert(role);
+  return done(0);
+}
+
+Expected InventoryModel::revoke(const std::string& role) {
+  if (!helper_roles_.erase(role)) return fail("NOT_FOUND", "role");
+  return done(0);
+}
+
 bool InventoryModel::batch_exists(const std::string& sku, const std::string& batch) const {
   return batch_costs_.count({sku, batch}) > 0;
 }
@@ -75,12 +89,13 @@ void InventoryModel::record(Movement m) {
   movements_.push_back(std::move(m));
 }
 
-Expected InventoryModel::receive(const std::string& sku, const std::string& batch, const std::string& location,
-                                 const std::string& qty, const std::string& unit_cost) {
+Expected InventoryModel::receive(const std::string& actor, const std::string& sku, const std::string& batch,
+                                 const std::string& location, const std::string& qty, const std::string& unit_cost) {
   auto q = parse_units(qty);
   if (!q || *q <= 0) return fail("VALIDATION_FAILED", "qty");
   auto cost = parse_units(unit_cost);
   if (!cost || *cost < 0) return fail("VALIDATION_FAILED", "unit_cost");
+  if (forbidden(actor)) return fail("FORBIDDEN", "actor");
   if (!contains(skus_, sku)) return fail("NOT_FOUND", "sku");
   if (!contains(locations_, location)) return fail("NOT_FOUND", "location");
   auto known = batch_costs_.find({sku, batch});
@@ -91,10 +106,11 @@ Expected InventoryModel::receive(const std::string& sku, const std::string& batc
   return done(1);
 }
 
-Expected InventoryModel::fulfill(const std::string& sku, const std::string& batch, const std::string& location,
-                                 const std::string& qty) {
+Expected InventoryModel::fulfill(const std::string& actor, const std::string& sku, const std::string& batch,
+                                 const std::string& location, const std::string& qty) {
   auto q = parse_units(qty);
   if (!q || *q <= 0) return fail("VALIDATION_FAILED", "qty");
+  if (forbidden(actor)) return fail("FORBIDDEN", "actor");
   if (!contains(skus_, sku)) return fail("NOT_FOUND", "sku");
   if (!batch_exists(sku, batch)) return fail("NOT_FOUND", "batch");
   if (!contains(locations_, location)) return fail("NOT_FOUND", "location");
@@ -103,12 +119,13 @@ Expected InventoryModel::fulfill(const std::string& sku, const std::string& batc
   return done(1);
 }
 
-Expected InventoryModel::adjust(const std::string& sku, const std::string& batch, const std::string& location,
-                                const std::string& delta, const std::string& reason) {
+Expected InventoryModel::adjust(const std::string& actor, const std::string& sku, const std::string& batch,
+                                const std::string& location, const std::string& delta, const std::string& reason) {
   auto d = parse_units(delta);
   if (!d) return fail("VALIDATION_FAILED", "delta");
   if (*d == 0) return fail("VALIDATION_FAILED", "delta");
   if (reason.empty()) return fail("VALIDATION_FAILED", "reason");
+  if (forbidden(actor)) return fail("FORBIDDEN", "actor");
   if (!contains(skus_, sku)) return fail("NOT_FOUND", "sku");
   if (!batch_exists(sku, batch)) return fail("NOT_FOUND", "batch");
   if (!contains(locations_, location)) return fail("NOT_FOUND", "location");
@@ -118,12 +135,13 @@ Expected InventoryModel::adjust(const std::string& sku, const std::string& batch
   return done(1);
 }
 
-Expected InventoryModel::transfer(const std::string& sku, const std::string& batch, const std::string& from,
-                                  const std::string& to, const std::string& qty) {
+Expected InventoryModel::transfer(const std::string& actor, const std::string& sku, const std::string& batch,
+                                  const std::string& from, const std::string& to, const std::string& qty) {
   // Field checks in declaration order, then the checks across fields (as the system validates).
   auto q = parse_units(qty);
   if (!q || *q <= 0) return fail("VALIDATION_FAILED", "qty");
   if (from == to) return fail("VALIDATION_FAILED", "to");
+  if (forbidden(actor)) return fail("FORBIDDEN", "actor");
   if (!contains(skus_, sku)) return fail("NOT_FOUND", "sku");
   if (!batch_exists(sku, batch)) return fail("NOT_FOUND", "batch");
   if (!contains(locations_, from)) return fail("NOT_FOUND", "from");
@@ -140,7 +158,8 @@ Expected InventoryModel::transfer(const std::string& sku, const std::string& bat
   return done(2);
 }
 
-Expected InventoryModel::reverse(int index) {
+Expected InventoryModel::reverse(const std::string& actor, int index) {
+  if (forbidden(actor)) return fail("FORBIDDEN", "actor");
   if (index < 0 || index >= static_cast<int>(movements_.size())) return fail("NOT_FOUND", "movement");
   if (movements_[index].kind == "reversal") return fail("NOT_REVERSIBLE", "movement");
   std::vector<int> legs;

@@ -9,6 +9,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -47,17 +48,26 @@ class InventoryModel {
  public:
   InventoryModel(std::vector<std::string> skus, std::vector<std::string> locations);
 
+  // The tenant's admin (who created it) and a second actor whose roles the sequence grants and
+  // revokes. Every command names its actor; a helper without the clerk role is FORBIDDEN, checked
+  // after the request's fields and before anything else (the system's order).
+  static constexpr const char* admin = "property";
+  static constexpr const char* helper = "helper";
+  Expected grant(const std::string& role);   // to the helper, by the admin
+  Expected revoke(const std::string& role);  // from the helper, by the admin
+  const std::set<std::string>& helper_roles() const { return helper_roles_; }
+
   // Each command mutates the model only when it succeeds, exactly like the system must.
-  Expected receive(const std::string& sku, const std::string& batch, const std::string& location,
-                   const std::string& qty, const std::string& unit_cost);
-  Expected fulfill(const std::string& sku, const std::string& batch, const std::string& location,
-                   const std::string& qty);
-  Expected adjust(const std::string& sku, const std::string& batch, const std::string& location,
-                  const std::string& delta, const std::string& reason);
-  Expected transfer(const std::string& sku, const std::string& batch, const std::string& from, const std::string& to,
-                    const std::string& qty);
+  Expected receive(const std::string& actor, const std::string& sku, const std::string& batch,
+                   const std::string& location, const std::string& qty, const std::string& unit_cost);
+  Expected fulfill(const std::string& actor, const std::string& sku, const std::string& batch,
+                   const std::string& location, const std::string& qty);
+  Expected adjust(const std::string& actor, const std::string& sku, const std::string& batch,
+                  const std::string& location, const std::string& delta, const std::string& reason);
+  Expected transfer(const std::string& actor, const std::string& sku, const std::string& batch, const std::string& from,
+                    const std::string& to, const std::string& qty);
   // index: a movement of the model (-1: one the system has never seen → NOT_FOUND).
-  Expected reverse(int index);
+  Expected reverse(const std::string& actor, int index);
 
   const std::map<Slot, Units>& on_hand() const { return on_hand_; }
   const std::vector<Movement>& movements() const { return movements_; }
@@ -67,6 +77,7 @@ class InventoryModel {
 
  private:
   Units level(const Slot& slot) const;
+  bool forbidden(const std::string& actor) const;
   void record(Movement m);
 
   std::vector<std::string> skus_;
@@ -75,6 +86,7 @@ class InventoryModel {
   std::map<Slot, Units> on_hand_;  // only slots that ever moved; absent = 0
   std::vector<Movement> movements_;
   int transfers_ = 0;
+  std::set<std::string> helper_roles_;
 };
 
 }  // namespace model

@@ -28,6 +28,9 @@ struct PropertySuite {
   std::string name;
   std::string description;
   std::function<SuiteResult(const RunContext&, const PropertyParams&)> run;
+  // The system's commands the suite's reference model covers: every registered command must be
+  // covered by some suite (a guard-rail test names the ones that are not).
+  std::vector<std::string> commands;
 };
 
 struct StressWorkload {
