@@ -64,7 +64,26 @@ def main():
         psql(app, "SET verdict.tenant = 'acme'; UPDATE on_hand SET qty = 5 WHERE batch_id = 1 AND location_id = 1")
         if check().returncode != 0:
             fail("repaired, the database is still reported broken")
-        print("check_manual_corruption: ok: exit 0 clean, exit 1 with the row when corrupted, 0 repaired")
+        # `verdict audit verify`: an intact (empty) chain passes; a link whose hash does not chain is
+        # named, with its tenant and sequence number.
+        def audit_verify():
+            return subprocess.run([binary, "audit", "verify", "--database", admin], env=env,
+                                  capture_output=True, text=True)
+        intact = audit_verify()
+        if intact.returncode != 0 or not intact.stdout.rstrip().endswith("2 passed, 0 failed"):
+            fail(f"audit verify of an intact chain gave exit {intact.returncode}: {intact.stdout}{intact.stderr}")
+        psql(admin, """
+          INSERT INTO tenants (tenant_id, created_by, created_at) VALUES ('acme', 'person', '2026-01-01');
+          INSERT INTO audit_log (tenant_id, seq, mutation_id, correlation_id, actor, operation, fingerprint, outcome,
+                                 touched, as_of, hash)
+            VALUES ('acme', 1, 'm1', '', 'person', 'inventory.receive', 'f', 'ok', '{}', '2026-01-01', '\\x00');
+          INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ('acme', 1, '\\x00');""")
+        forged = audit_verify()
+        if forged.returncode != 1 or "BROKEN INV-AUDIT-001" not in forged.stdout \
+                or not re.search(r'"seq":"1"', forged.stdout) or '"tenant_id":"acme"' not in forged.stdout:
+            fail(f"audit verify of a forged link gave exit {forged.returncode}: {forged.stdout}{forged.stderr}")
+        print("check_manual_corruption: ok: exit 0 clean, exit 1 with the row when corrupted, 0 repaired; "
+              "audit verify names a forged link")
     finally:
         root = json.load(open(state))["root"] if os.path.exists(state) else None
         subprocess.run([binary, "db", "stop", "--state", state], env=env, capture_output=True)
