@@ -1,24 +1,22 @@
-// The inventory property suite: RapidCheck generates command sequences (receive, fulfill, transfer,
-// adjust, reverse), runs each against the system on a fresh database and against the reference model,
-// and asserts after every command that
+// The inventory property suite, on the harness's generic stateful runner (verdict/stateful.hpp).
+// RapidCheck generates command sequences (receive, fulfill, transfer, adjust, reverse, and role
+// changes of a second actor), runs each against the system on a fresh database and against the
+// reference model, and asserts after every command that
 //   - the outcome is the one the model predicts (ok, or the same error code and field),
 //   - every on-hand level of the tenant equals the model's,
 //   - every invariant holds (scoped after every step, full every K steps and at the end).
-// Failures are shrunk to a minimal command sequence and replay from the printed seed.
+// Arguments are drawn mostly from what the model holds (batches that exist, slots with stock,
+// quantities they can cover), with a measured share of hostile values, so that most commands reach
+// the states where they succeed; the suite's report counts, per command, what ran and what succeeded.
 
 #include <fmt/format.h>
-#include <rapidcheck.h>
-#include <rapidcheck/state.h>
 
-#include <chrono>
-#include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <optional>
-#include <sstream>
 
 #include "inventory_model.hpp"
 #include "verdict/invariants.hpp"
+#include "verdict/stateful.hpp"
 #include "verdict/steps.hpp"
 #include "verdict/suites.hpp"
 
@@ -27,34 +25,26 @@ using json = nlohmann::json;
 using model::InventoryModel;
 
 const std::vector<std::string> skus = {"SKU-A", "SKU-B"};
-const std::vector<std::string> batches = {"B1", "B2"};
+const std::vector<std::string> batches = {"B1", "B2", "B3"};
 const std::vector<std::string> locations = {"WH1", "WH2", "WH3"};
 constexpr const char* tenant = "acme";
 
 // The fixed unit cost of a batch: a receipt with another cost is a different (refused) request.
-std::string unit_cost_of(const std::string& batch) { return batch == "B1" ? "1.5000" : "2.0000"; }
+std::string unit_cost_of(const std::string& batch) {
+  return batch == "B1" ? "1.5000" : batch == "B2" ? "2.0000" : "0.2500";
+}
 
-// What the last failing run saw; the last failure RapidCheck observes is the minimal one.
-struct FailureNote {
-  int step = -1;
-  std::string command_json;
-  std::string invariant_id;
-  std::string rows_json;
-  std::string expected;
-  std::string actual;
-};
-FailureNote last_failure;
-
-// The system side of one test case: a fresh database, a connection, the step engine.
+// The system side of one case: a fresh database, a connection, the step engine.
 struct Sut {
   std::unique_ptr<verdict::db::ScratchDatabase> database;
   std::unique_ptr<verdict::SystemConnection> connection;
   std::unique_ptr<verdict::InvariantChecker> checker;
   std::unique_ptr<verdict::StepEngine> engine;
-  std::vector<long long> movement_ids;  // the system's id of each model movement, in order
-  int setup_steps = 0;                  // catalog set-up before the generated sequence
-  verdict::Clock clock;
+  verdict::stateful::Tally* tally = nullptr;
   verdict::SuiteStats* stats_out = nullptr;  // gathers this case's steps, however it ends
+  std::vector<long long> movement_ids;       // the system's id of each model movement, in order
+  int setup_steps = 0;                       // tenant and catalogue set-up before the sequence
+  verdict::Clock clock;
 
   Sut() = default;
   Sut(const Sut&) = delete;
@@ -63,7 +53,7 @@ struct Sut {
     if (stats_out && engine) stats_out->merge(engine->stats());
   }
 
-  verdict::StepRecord run(const std::string& name, json args, const std::string& actor = InventoryModel::admin) {
+  verdict::StepRecord run(const std::string& name, const json& args, const std::string& actor) {
     verdict::Command c;
     c.name = name;
     c.tenant = tenant;
@@ -72,15 +62,25 @@ struct Sut {
     c.args_json = args.dump();
     clock.advance(60);
     try {
-      return engine->execute(c);
+      auto record = engine->execute(c);
+      if (tally) tally->record(name, record.outcome.status == verdict::OutcomeStatus::ok);
+      return record;
     } catch (const std::exception& e) {
       // The system answers with outcomes; an exception (or a failing invariant query) is a defect
-      // of the system under test, so it is a failure RapidCheck shrinks, not a harness error.
-      last_failure = {
-          engine->steps_run() + 1 - setup_steps, json{{"do", name}, {"with", args}}.dump(), "", "", "an outcome",
-          std::string("exception: ") + e.what()};
-      RC_FAIL(fmt::format("{} {} threw: {}", name, args.dump(), e.what()));
+      // of the system under test, so it is a failure to shrink, not a harness error.
+      throw failure(engine->steps_run() + 1 - setup_steps, json{{"do", name}, {"actor", actor}, {"with", args}}.dump(),
+                    "an outcome", std::string("exception: ") + e.what());
     }
+  }
+
+  static verdict::stateful::Failure failure(int step, std::string command, std::string expected, std::string actual) {
+    verdict::Finding f;
+    f.step_index = step;
+    f.command_json = std::move(command);
+    f.expected = std::move(expected);
+    f.actual = std::move(actual);
+    f.message = fmt::format("step {} {}: expected {}, got {}", f.step_index, f.command_json, f.expected, f.actual);
+    return verdict::stateful::Failure(std::move(f));
   }
 };
 
@@ -94,42 +94,27 @@ std::string outcome_text(const verdict::StepOutcome& o) {
   return fmt::format("error {} (field {})", o.code, o.field);
 }
 
-// Compares one executed step with the model's prediction and the model's stock levels.
-void judge_step(Sut& sut, const verdict::StepRecord& executed, const model::Expected& expected,
-                const InventoryModel& after);
-
-// judge_step, with an exception from the system's answers (a bad read, malformed values) turned
-// into a failure of the system: shrunk and reported with its step, never mistaken for the harness.
-void judge(Sut& sut, const verdict::StepRecord& executed, const model::Expected& expected,
-           const InventoryModel& after) {
-  try {
-    judge_step(sut, executed, expected, after);
-  } catch (const std::exception& e) {
-    last_failure = {executed.index - sut.setup_steps,     command_text(executed), "", "", "well-formed answers",
-                    std::string("exception: ") + e.what()};
-    RC_FAIL(fmt::format("step {} {}: reading the system's answer threw: {}", executed.index - sut.setup_steps,
-                        command_text(executed), e.what()));
-  }
+std::string levels_text(const std::map<model::Slot, std::string>& m) {
+  std::string s;
+  for (const auto& [slot, q] : m)
+    s += fmt::format("{}/{}/{}={} ", std::get<0>(slot), std::get<1>(slot), std::get<2>(slot), q);
+  return s;
 }
 
-void judge_step(Sut& sut, const verdict::StepRecord& executed, const model::Expected& expected,
+// Compares one executed step with the model's prediction and the model's stock levels.
+void judge_step(Sut& sut, const verdict::StepRecord& record, const model::Expected& expected,
                 const InventoryModel& after) {
   // Findings count steps of the generated sequence (1 = its first command), as the counterexample lists them.
-  verdict::StepRecord record = executed;
-  record.index -= sut.setup_steps;
+  int step = record.index - sut.setup_steps;
   std::string want = expected.ok ? "ok" : fmt::format("error {} (field {})", expected.code, expected.field);
   std::string got = outcome_text(record.outcome);
-  if (want != got) {
-    last_failure = {record.index, command_text(record), "", "", want, got + " " + record.outcome.message};
-    RC_FAIL(fmt::format("step {} {}: the model expects {}, the system returned {} ({})", record.index,
-                        command_text(record), want, got, record.outcome.message));
-  }
+  if (want != got) throw Sut::failure(step, command_text(record), want, got + " " + record.outcome.message);
   if (!record.violations.empty()) {
-    const auto& v = record.violations.front();
-    last_failure = {record.index, command_text(record),    v.invariant_id,
-                    v.rows_json,  "every invariant holds", verdict::describe_violations(record.violations)};
-    RC_FAIL(fmt::format("step {} {}: invariant {} broken: {}", record.index, command_text(record), v.invariant_id,
-                        v.rows_json));
+    auto f = Sut::failure(step, command_text(record), "every invariant holds",
+                          verdict::describe_violations(record.violations));
+    f.finding.invariant_id = record.violations.front().invariant_id;
+    f.finding.rows_json = record.violations.front().rows_json;
+    throw f;
   }
   if (record.outcome.status == verdict::OutcomeStatus::ok) {
     auto values = json::parse(record.outcome.values_json);
@@ -152,45 +137,76 @@ void judge_step(Sut& sut, const verdict::StepRecord& executed, const model::Expe
   std::map<model::Slot, std::string> model_levels;
   for (const auto& [slot, units] : after.on_hand())
     if (units != 0) model_levels[slot] = model::format_units(units);
-  if (system_levels != model_levels) {
-    auto show = [](const std::map<model::Slot, std::string>& m) {
-      std::string s;
-      for (const auto& [slot, q] : m)
-        s += fmt::format("{}/{}/{}={} ", std::get<0>(slot), std::get<1>(slot), std::get<2>(slot), q);
-      return s;
-    };
-    last_failure = {record.index, command_text(record), "", "", show(model_levels), show(system_levels)};
-    RC_FAIL(fmt::format("step {} {}: on-hand differs from the model. model: {} system: {}", record.index,
-                        command_text(record), show(model_levels), show(system_levels)));
+  if (system_levels != model_levels)
+    throw Sut::failure(step, command_text(record), "on-hand " + levels_text(model_levels),
+                       "on-hand " + levels_text(system_levels));
+}
+
+// judge_step, with an exception from the system's answers (a bad read, malformed values) turned
+// into a failure of the system: shrunk and reported with its step, never mistaken for the harness.
+void judge(Sut& sut, const verdict::StepRecord& executed, const model::Expected& expected,
+           const InventoryModel& after) {
+  try {
+    judge_step(sut, executed, expected, after);
+  } catch (const verdict::stateful::Failure&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Sut::failure(executed.index - sut.setup_steps, command_text(executed), "well-formed answers",
+                       std::string("exception: ") + e.what());
   }
 }
 
-// Quantities: mostly realistic, sometimes hostile (the system must refuse exactly as the model does).
-rc::Gen<std::string> gen_qty() {
-  return rc::gen::weightedOneOf<std::string>({
-      {6, rc::gen::map(rc::gen::inRange(1, 9), [](int n) { return std::to_string(n); })},
-      {3, rc::gen::map(rc::gen::inRange(1, 60000), [](int u) { return model::format_units(u); })},
-      {1, rc::gen::element<std::string>("0", "-1", "1.00001", "NaN", "1e999", "", "9999999999999999999",
-                                        // the largest quantity there is: twice, and on-hand overflows
-                                        "9999999999999999.9999", "5000000000000000")},
-  });
+// --- Generators: mostly from what the model holds, a measured share hostile. ---
+
+// A slot with stock when the model has one (4 in 5), else any slot of the catalogue.
+rc::Gen<model::Slot> gen_slot(const InventoryModel& m) {
+  std::vector<model::Slot> stocked;
+  for (const auto& [slot, units] : m.on_hand())
+    if (units > 0) stocked.push_back(slot);
+  auto any = rc::gen::apply(
+      [](std::string s, std::string b, std::string l) {
+        return model::Slot{s, b, l};
+      },
+      rc::gen::elementOf(skus), rc::gen::elementOf(batches), rc::gen::elementOf(locations));
+  if (stocked.empty()) return any;
+  return rc::gen::weightedOneOf<model::Slot>({{4, rc::gen::elementOf(stocked)}, {1, any}});
 }
 
-rc::Gen<std::string> gen_delta() {
-  return rc::gen::weightedOneOf<std::string>({
-      {6, rc::gen::map(rc::gen::inRange(-5, 6), [](int n) { return std::to_string(n); })},
-      {2, rc::gen::map(rc::gen::inRange(-30000, 30000), [](int u) { return model::format_units(u); })},
-      {1, rc::gen::element<std::string>("0.00001", "inf", "-", "9999999999999999", "-9999999999999999.9999")},
-  });
+model::Units level(const InventoryModel& m, const model::Slot& slot) {
+  auto it = m.on_hand().find(slot);
+  return it == m.on_hand().end() ? 0 : it->second;
 }
 
-using Command = rc::state::Command<InventoryModel, Sut>;
+// A quantity: mostly one the slot can cover (when it has stock), sometimes any, rarely hostile.
+rc::Gen<std::string> gen_qty(model::Units available) {
+  auto small = rc::gen::map(rc::gen::inRange(1, 9), [](int n) { return std::to_string(n); });
+  auto hostile = rc::gen::element<std::string>("0", "-1", "1.00001", "NaN", "1e999", "", "9999999999999999999",
+                                               // the largest quantity there is: twice, and on-hand overflows
+                                               "9999999999999999.9999", "5000000000000000");
+  if (available <= 0) return rc::gen::weightedOneOf<std::string>({{9, small}, {1, hostile}});
+  int cap = static_cast<int>(std::min<model::Units>(available, 1000000000));
+  auto covered = rc::gen::map(rc::gen::inRange(1, cap + 1), [](int u) { return model::format_units(u); });
+  return rc::gen::weightedOneOf<std::string>({{6, covered}, {3, small}, {1, hostile}});
+}
+
+rc::Gen<std::string> gen_delta(model::Units available) {
+  int cap = static_cast<int>(std::min<model::Units>(available, 1000000000));
+  auto down = cap > 0 ? rc::gen::map(rc::gen::inRange(1, cap + 1), [](int u) { return "-" + model::format_units(u); })
+                      : rc::gen::just<std::string>("-1");
+  return rc::gen::weightedOneOf<std::string>({
+      {4, rc::gen::map(rc::gen::inRange(1, 6), [](int n) { return std::to_string(n); })},
+      {4, down},
+      {1, rc::gen::element<std::string>("0", "0.00001", "inf", "-", "9999999999999999", "-9999999999999999.9999")},
+  });
+}
 
 // Mostly the tenant's admin; sometimes the helper, whose roles the sequence changes.
 rc::Gen<std::string> gen_actor() {
   return rc::gen::weightedOneOf<std::string>({{4, rc::gen::just<std::string>(InventoryModel::admin)},
                                               {1, rc::gen::just<std::string>(InventoryModel::helper)}});
 }
+
+using Command = rc::state::Command<InventoryModel, Sut>;
 
 // A command both sides run the same way: the model predicts on a copy of its state (`on`), the
 // system executes `name` with `args` as `actor`, and judge() compares outcome, stock levels and
@@ -211,7 +227,8 @@ struct ModelCommand : Command {
 // The admin grants or revokes a role of the helper.
 template <bool Grant>
 struct RoleChange : ModelCommand<RoleChange<Grant>> {
-  std::string role = *rc::gen::element<std::string>("clerk", "viewer");
+  std::string role = *rc::gen::weightedOneOf<std::string>(
+      {{3, rc::gen::just<std::string>("clerk")}, {1, rc::gen::just<std::string>("viewer")}});
   model::Expected on(InventoryModel& m) const { return Grant ? m.grant(role) : m.revoke(role); }
   std::string name() const { return Grant ? "access.grant_role" : "access.revoke_role"; }
   json args() const { return {{"actor", InventoryModel::helper}, {"role", role}}; }
@@ -227,7 +244,7 @@ struct Receive : ModelCommand<Receive> {
   std::string sku = *rc::gen::elementOf(skus);
   std::string batch = *rc::gen::elementOf(batches);
   std::string location = *rc::gen::elementOf(locations);
-  std::string qty = *gen_qty();
+  std::string qty = *gen_qty(0);
   model::Expected on(InventoryModel& m) const {
     return m.receive(actor, sku, batch, location, qty, unit_cost_of(batch));
   }
@@ -241,58 +258,93 @@ struct Receive : ModelCommand<Receive> {
 };
 
 struct Fulfill : ModelCommand<Fulfill> {
-  std::string sku = *rc::gen::elementOf(skus);
-  std::string batch = *rc::gen::elementOf(batches);
-  std::string location = *rc::gen::elementOf(locations);
-  std::string qty = *gen_qty();
-  model::Expected on(InventoryModel& m) const { return m.fulfill(actor, sku, batch, location, qty); }
+  model::Slot slot;
+  std::string qty;
+  explicit Fulfill(const InventoryModel& m) : slot(*gen_slot(m)), qty(*gen_qty(level(m, slot))) {}
+  model::Expected on(InventoryModel& m) const {
+    return m.fulfill(actor, std::get<0>(slot), std::get<1>(slot), std::get<2>(slot), qty);
+  }
   std::string name() const { return "inventory.fulfill"; }
-  json args() const { return {{"sku", sku}, {"batch", batch}, {"location", location}, {"qty", qty}}; }
+  json args() const {
+    return {{"sku", std::get<0>(slot)}, {"batch", std::get<1>(slot)}, {"location", std::get<2>(slot)}, {"qty", qty}};
+  }
   void show(std::ostream& os) const override {
-    os << fmt::format("{}: fulfill {} {} {} qty={}", actor, sku, batch, location, qty);
+    os << fmt::format("{}: fulfill {} {} {} qty={}", actor, std::get<0>(slot), std::get<1>(slot), std::get<2>(slot),
+                      qty);
   }
 };
 
 struct Adjust : ModelCommand<Adjust> {
-  std::string sku = *rc::gen::elementOf(skus);
-  std::string batch = *rc::gen::elementOf(batches);
-  std::string location = *rc::gen::elementOf(locations);
-  std::string delta = *gen_delta();
+  model::Slot slot;
+  std::string delta;
   std::string reason = *rc::gen::weightedOneOf<std::string>(
       {{9, rc::gen::just<std::string>("cycle count")}, {1, rc::gen::just<std::string>("")}});
-  model::Expected on(InventoryModel& m) const { return m.adjust(actor, sku, batch, location, delta, reason); }
+  explicit Adjust(const InventoryModel& m) : slot(*gen_slot(m)), delta(*gen_delta(level(m, slot))) {}
+  model::Expected on(InventoryModel& m) const {
+    return m.adjust(actor, std::get<0>(slot), std::get<1>(slot), std::get<2>(slot), delta, reason);
+  }
   std::string name() const { return "inventory.adjust"; }
   json args() const {
-    return {{"sku", sku}, {"batch", batch}, {"location", location}, {"delta", delta}, {"reason", reason}};
+    return {{"sku", std::get<0>(slot)},
+            {"batch", std::get<1>(slot)},
+            {"location", std::get<2>(slot)},
+            {"delta", delta},
+            {"reason", reason}};
   }
   void show(std::ostream& os) const override {
-    os << fmt::format("{}: adjust {} {} {} delta={} reason='{}'", actor, sku, batch, location, delta, reason);
+    os << fmt::format("{}: adjust {} {} {} delta={} reason='{}'", actor, std::get<0>(slot), std::get<1>(slot),
+                      std::get<2>(slot), delta, reason);
   }
 };
 
 struct Transfer : ModelCommand<Transfer> {
-  std::string sku = *rc::gen::elementOf(skus);
-  std::string batch = *rc::gen::elementOf(batches);
-  std::string from = *rc::gen::elementOf(locations);
-  std::string to = *rc::gen::elementOf(locations);
-  std::string qty = *gen_qty();
-  model::Expected on(InventoryModel& m) const { return m.transfer(actor, sku, batch, from, to, qty); }
+  model::Slot from;
+  std::string to;
+  std::string qty;
+  explicit Transfer(const InventoryModel& m)
+      : from(*gen_slot(m)),
+        // Another location, mostly (the same one is a refusal worth a tenth of the draws).
+        to(*rc::gen::weightedOneOf<std::string>(
+            {{9, rc::gen::elementOf(others(std::get<2>(from)))}, {1, rc::gen::just(std::get<2>(from))}})),
+        qty(*gen_qty(level(m, from))) {}
+  static std::vector<std::string> others(const std::string& location) {
+    std::vector<std::string> out;
+    for (const auto& l : locations)
+      if (l != location) out.push_back(l);
+    return out;
+  }
+  model::Expected on(InventoryModel& m) const {
+    return m.transfer(actor, std::get<0>(from), std::get<1>(from), std::get<2>(from), to, qty);
+  }
   std::string name() const { return "inventory.transfer"; }
-  json args() const { return {{"sku", sku}, {"batch", batch}, {"from", from}, {"to", to}, {"qty", qty}}; }
+  json args() const {
+    return {{"sku", std::get<0>(from)},
+            {"batch", std::get<1>(from)},
+            {"from", std::get<2>(from)},
+            {"to", to},
+            {"qty", qty}};
+  }
   void show(std::ostream& os) const override {
-    os << fmt::format("{}: transfer {} {} {}->{} qty={}", actor, sku, batch, from, to, qty);
+    os << fmt::format("{}: transfer {} {} {}->{} qty={}", actor, std::get<0>(from), std::get<1>(from),
+                      std::get<2>(from), to, qty);
   }
 };
 
 struct Reverse : Command {
   std::string actor = *gen_actor();
-  // An index into the model's movements, drawn when the command is generated against a model.
+  // An index into the model's movements, drawn when the command is generated against a model;
+  // mostly one not reversed yet (a reversal of those succeeds unless stock moved on).
   int index;
-  explicit Reverse(const InventoryModel& m)
-      : index(m.movements().empty()
-                  ? -1
-                  : *rc::gen::weightedOneOf<int>({{9, rc::gen::inRange<int>(0, static_cast<int>(m.movements().size()))},
-                                                  {1, rc::gen::just(-1)}})) {}
+  explicit Reverse(const InventoryModel& m) : index(draw(m)) {}
+  static int draw(const InventoryModel& m) {
+    if (m.movements().empty()) return -1;
+    std::vector<int> open;
+    for (int i = 0; i < static_cast<int>(m.movements().size()); ++i)
+      if (!m.movements()[i].reversed && m.movements()[i].kind != "reversal") open.push_back(i);
+    auto any = rc::gen::inRange<int>(0, static_cast<int>(m.movements().size()));
+    if (open.empty()) return *rc::gen::weightedOneOf<int>({{9, any}, {1, rc::gen::just(-1)}});
+    return *rc::gen::weightedOneOf<int>({{6, rc::gen::elementOf(open)}, {3, any}, {1, rc::gen::just(-1)}});
+  }
   void checkPreconditions(const InventoryModel& m) const override {
     // Shrinking replays commands against other states: the movement must still exist there.
     RC_PRE(index < static_cast<int>(m.movements().size()));
@@ -307,119 +359,57 @@ struct Reverse : Command {
   void show(std::ostream& os) const override { os << fmt::format("{}: reverse movement #{}", actor, index); }
 };
 
-verdict::SuiteResult run_inventory(const verdict::RunContext& context, const verdict::PropertyParams& params) {
-  verdict::SuiteResult suite;
-  suite.name = "properties:inventory";
-  suite.kind = "property";
-  suite.seed = std::to_string(params.seed);
-  last_failure = {};
-  int cases_run = 0;
-  // Only the harness's own infrastructure (a database clone, a connection, the checker) can fail as
-  // `error`: that is not the system's behaviour, so it is not shrunk; everything else is a failure.
-  std::string harness_error;
-  auto run_case = [&] {
-    Sut sut;
-    sut.stats_out = &suite.stats;
-    try {
-      sut.database = context.new_database("prop");
-      sut.connection = verdict::system_under_test().connect(sut.database->app_conninfo());
-      sut.checker = std::make_unique<verdict::InvariantChecker>(sut.database->admin_conninfo());
-      sut.engine = std::make_unique<verdict::StepEngine>(*sut.connection, *sut.checker);
-    } catch (const std::exception& e) {
-      harness_error = e.what();
-      return;
-    }
-    {
-      auto r = sut.run("access.create_tenant", json::object());
-      if (r.outcome.status != verdict::OutcomeStatus::ok) RC_FAIL("set-up create_tenant failed: " + r.outcome.message);
-    }
-    for (const auto& sku : skus) {
-      auto r = sut.run("inventory.add_product", {{"sku", sku}, {"name", "Product " + sku}});
-      if (r.outcome.status != verdict::OutcomeStatus::ok) RC_FAIL("set-up add_product failed: " + r.outcome.message);
-    }
-    for (const auto& l : locations) {
-      auto r = sut.run("inventory.add_location", {{"location", l}});
-      if (r.outcome.status != verdict::OutcomeStatus::ok) RC_FAIL("set-up add_location failed: " + r.outcome.message);
-    }
-    sut.setup_steps = sut.engine->steps_run();
-    InventoryModel initial(skus, locations);
-    rc::state::check(initial, sut,
-                     rc::state::gen::execOneOfWithArgs<Receive, Receive, Fulfill, Adjust, Transfer, Reverse, GrantRole,
-                                                       RevokeRole>());
-    auto violations = sut.engine->check_all();
-    if (!violations.empty()) {
-      last_failure = {sut.engine->steps_run() - sut.setup_steps,
-                      "",
-                      violations.front().invariant_id,
-                      violations.front().rows_json,
-                      "every invariant holds",
-                      verdict::describe_violations(violations)};
-      RC_FAIL("invariants broken at the end of the sequence: " + verdict::describe_violations(violations));
-    }
-  };
-  auto property = [&] {
-    if (!harness_error.empty()) return;  // once the harness cannot judge, stop spending cases
-    ++cases_run;
-    run_case();
-  };
-  // RapidCheck reads RC_PARAMS once, on first use, and prints the seed it found: make it ours.
-  setenv("RC_PARAMS", fmt::format("seed={}", params.seed).c_str(), 0);
-  rc::detail::TestParams test_params;
-  test_params.seed = params.seed;
-  test_params.maxSuccess = params.cases;
-  test_params.maxSize = params.max_size;
-  test_params.disableShrinking = false;
-  auto started = std::chrono::steady_clock::now();
-  auto result = rc::detail::checkTestable(property, rc::detail::TestMetadata{}, test_params);
-  verdict::CaseResult c;
-  c.name = "inventory matches the reference model";
-  c.duration_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
-  std::string replay = fmt::format("{} properties --suite inventory --seed {} --cases {} --max-size {}",
-                                   verdict::replay_prefix(), params.seed, params.cases, params.max_size);
-  rc::detail::SuccessResult success;
-  rc::detail::FailureResult failure;
-  rc::detail::GaveUpResult gave_up;
-  rc::detail::Error error;
-  bool failed = result.match(failure);
-  if (!harness_error.empty() && !failed) {
-    c.status = verdict::Status::error;
-    c.detail = "the harness could not judge: " + harness_error;
-    suite.error = c.detail + " (replay: " + replay + ")";
-  } else if (result.match(success)) {
-    c.status = verdict::Status::pass;
-    c.detail = fmt::format("{} cases passed", success.numSuccess);
-  } else if (result.match(failure)) {
-    c.status = verdict::Status::fail;
-    verdict::Finding f;
-    f.suite = suite.name;
-    f.case_name = c.name;
-    f.step_index = last_failure.step;
-    f.command_json = last_failure.command_json;
-    f.invariant_id = last_failure.invariant_id;
-    f.rows_json = last_failure.rows_json;
-    f.expected = last_failure.expected;
-    f.actual = last_failure.actual;
-    std::string sequence;
-    for (const auto& [type, value] : failure.counterExample) sequence += value + "\n";
-    f.message = fmt::format("after {} passing cases, a minimal counterexample:\n{}{}", failure.numSuccess, sequence,
-                            failure.description);
-    // A counterexample found stands, even if the harness failed later while shrinking it.
-    if (!harness_error.empty()) f.message += "\n(while shrinking, the harness also failed: " + harness_error + ")";
-    f.seed = suite.seed;
-    f.replay = replay;
-    c.finding = f;
-  } else if (result.match(gave_up)) {
-    c.status = verdict::Status::error;
-    c.detail = "RapidCheck gave up: " + gave_up.description;
-  } else {
-    result.match(error);
-    c.status = verdict::Status::error;
-    c.detail = "RapidCheck error: " + error.description;
+// A fresh system per case: its own database, the tenant and the catalogue (as the model assumes).
+std::unique_ptr<Sut> make_system(const verdict::RunContext& context, verdict::stateful::Tally& tally,
+                                 verdict::SuiteStats* stats) {
+  auto sut = std::make_unique<Sut>();
+  try {
+    sut->database = context.new_database("prop");
+    sut->connection = verdict::system_under_test().connect(sut->database->app_conninfo());
+    sut->checker = std::make_unique<verdict::InvariantChecker>(sut->database->admin_conninfo());
+    sut->engine = std::make_unique<verdict::StepEngine>(*sut->connection, *sut->checker);
+  } catch (const std::exception& e) {
+    throw verdict::stateful::HarnessError(e.what());
   }
-  suite.cases.push_back(c);
-  (void)cases_run;
-  return suite;
+  sut->stats_out = stats;
+  std::vector<std::pair<std::string, json>> setup = {{"access.create_tenant", json::object()}};
+  for (const auto& sku : skus) setup.push_back({"inventory.add_product", {{"sku", sku}, {"name", "Product " + sku}}});
+  for (const auto& l : locations) setup.push_back({"inventory.add_location", {{"location", l}}});
+  for (const auto& [name, args] : setup) {
+    auto r = sut->run(name, args, InventoryModel::admin);
+    if (r.outcome.status != verdict::OutcomeStatus::ok)
+      throw Sut::failure(0, json{{"do", name}, {"with", args}}.dump(), "ok",
+                         outcome_text(r.outcome) + " " + r.outcome.message);
+  }
+  sut->setup_steps = sut->engine->steps_run();
+  sut->tally = &tally;
+  return sut;
+}
+
+verdict::SuiteResult run_inventory(const verdict::RunContext& context, const verdict::PropertyParams& params) {
+  verdict::SuiteStats stats;
+  verdict::stateful::Suite<InventoryModel, Sut> suite;
+  suite.name = "inventory";
+  suite.commands = {"access.grant_role", "access.revoke_role", "inventory.receive", "inventory.fulfill",
+                    "inventory.adjust",  "inventory.transfer", "inventory.reverse"};
+  suite.initial_model = [] { return InventoryModel(skus, locations); };
+  suite.make_system = [&](verdict::stateful::Tally& tally) { return make_system(context, tally, &stats); };
+  suite.generate = [](const InventoryModel& initial) {
+    return rc::state::gen::commands(
+        initial, rc::state::gen::execOneOfWithArgs<Receive, Receive, Fulfill, Fulfill, Adjust, Transfer, Transfer,
+                                                   Reverse, GrantRole, RevokeRole>());
+  };
+  suite.finish = [](Sut& sut, int steps) {
+    auto violations = sut.engine->check_all();
+    if (violations.empty()) return;
+    auto f = Sut::failure(steps, "", "every invariant holds at the end", verdict::describe_violations(violations));
+    f.finding.invariant_id = violations.front().invariant_id;
+    f.finding.rows_json = violations.front().rows_json;
+    throw f;
+  };
+  auto result = verdict::stateful::run(params, suite);
+  result.stats.merge(stats);
+  return result;
 }
 
 const struct Registrar {

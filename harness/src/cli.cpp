@@ -147,14 +147,24 @@ void run_profile(const RunContext& context, RunReport& report, const json& profi
       params.seed = seed_override >= 0 ? static_cast<std::uint64_t>(seed_override) : seed_from(stage, 1);
       params.cases = stage.value("cases", params.cases);
       params.max_size = stage.value("max_size", params.max_size);
-      report.suites.push_back(run_property_suite(context, stage.at("suite").get<std::string>(), params));
+      // No "suite": every registered suite, so a new module's suite joins the gate by registering.
+      if (stage.contains("suite")) {
+        report.suites.push_back(run_property_suite(context, stage.at("suite").get<std::string>(), params));
+      } else {
+        for (const auto& suite : property_suites())
+          report.suites.push_back(run_property_suite(context, suite.name, params));
+      }
     } else if (kind == "stress") {
       StressParams params;
       params.seed = seed_override >= 0 ? static_cast<std::uint64_t>(seed_override) : seed_from(stage, 1);
       params.threads = stage.value("threads", params.threads);
       params.ops_per_thread = stage.value("ops_per_thread", params.ops_per_thread);
       params.deadline_ms = stage.value("deadline_ms", params.deadline_ms);
-      report.suites.push_back(run_stress_workload(context, stage.at("workload").get<std::string>(), params));
+      if (stage.contains("workload")) {
+        report.suites.push_back(run_stress_workload(context, stage.at("workload").get<std::string>(), params));
+      } else {
+        for (const auto& w : stress_workloads()) report.suites.push_back(run_stress_workload(context, w.name, params));
+      }
     } else {
       throw std::runtime_error("unknown stage kind '" + kind + "' in the profile");
     }

@@ -181,6 +181,23 @@ json stats_json(const SuiteResult& s) {
               {"p99_ms", or_null(text.p99_ms)}};
 }
 
+json commands_json(const SuiteResult& s) {
+  json out = json::object();
+  for (const auto& [name, c] : s.commands) out[name] = {{"ran", c.ran}, {"succeeded", c.succeeded}};
+  return out;
+}
+
+// Per command type, for the suites that count them: what ran and what the system accepted.
+std::string commands_table_md(const RunReport& report) {
+  std::string out;
+  for (const auto& s : report.suites) {
+    if (s.commands.empty()) continue;
+    out += fmt::format("\n**{}**: commands run and accepted\n\n| command | ran | ok |\n|---|---:|---:|\n", s.name);
+    for (const auto& [name, c] : s.commands) out += fmt::format("| `{}` | {} | {} |\n", name, c.ran, c.succeeded);
+  }
+  return out;
+}
+
 std::string stats_table_md(const RunReport& report) {
   std::string out = "| suite | steps | steps/s | retries | p50 | p99 |\n|---|---:|---:|---:|---:|---:|\n";
   for (const auto& s : report.suites) {
@@ -314,6 +331,7 @@ std::string render_verdict_json(const RunReport& report) {
              {"error", s.error.empty() ? json(nullptr) : json(s.error)},
              {"duration_ms", s.duration_ms},
              {"stats", stats_json(s)},
+             {"commands", commands_json(s)},
              {"cases", std::move(cases)}});
   }
   json out{{"schema_version", verdict_schema_version},
@@ -446,6 +464,7 @@ std::string render_summary_md(const RunReport& report) {
                        failed, s.seed.empty() ? "—" : s.seed, s.duration_ms / 1000.0);
   }
   out += "\n" + stats_table_md(report);
+  out += commands_table_md(report);
   bool any = false;
   for (const auto& s : report.suites) {
     if (suite_error(s)) {

@@ -38,7 +38,24 @@ extern char** environ;
 namespace verdict::db {
 namespace {
 
-constexpr const char* pg_bin_dir = "/usr/lib/postgresql/15/bin";
+// Where initdb, pg_ctl and postgres live: $VERDICT_PG_BINDIR, else what `pg_config --bindir` says
+// (Debian's pg_config names the newest installed server), else Debian's PostgreSQL 15 path. Found
+// once; the caller checks that initdb is there and says what to install when it is not.
+const std::string& pg_bin_dir() {
+  static const std::string dir = [] {
+    if (const char* env = std::getenv("VERDICT_PG_BINDIR"); env && *env) return std::string(env);
+    std::string out;
+    if (FILE* p = popen("pg_config --bindir 2>/dev/null", "r")) {
+      char buf[512];
+      while (fgets(buf, sizeof buf, p)) out += buf;
+      pclose(p);
+    }
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    if (!out.empty() && fs::exists(out + "/initdb")) return out;
+    return std::string("/usr/lib/postgresql/15/bin");
+  }();
+  return dir;
+}
 constexpr int server_start_timeout_s = 60;
 constexpr int port = 5432;  // the socket lives in a private directory, so no clash is possible
 constexpr std::int64_t template_lock_key = 7331001;
@@ -125,8 +142,8 @@ struct ClusterPaths {
 
 void stop_cluster_at(const ClusterPaths& paths, bool immediate) {
   if (fs::exists(paths.data() + "/postmaster.pid")) {
-    run_logged({fmt::format("{}/pg_ctl", pg_bin_dir), "-D", paths.data(), "-m", immediate ? "immediate" : "fast", "-w",
-                "-t", "30", "stop"},
+    run_logged({fmt::format("{}/pg_ctl", pg_bin_dir()), "-D", paths.data(), "-m", immediate ? "immediate" : "fast",
+                "-w", "-t", "30", "stop"},
                paths.command_log());
   }
   // A backend that is still exiting may write a file while the tree is removed (the directory is then
@@ -359,11 +376,11 @@ int remove_stale_clusters() {
 std::unique_ptr<Server> start_embedded(const ServerOptions& options) {
   install_signal_cleanup();
   remove_stale_clusters();
-  if (!fs::exists(fmt::format("{}/initdb", pg_bin_dir))) {
+  if (!fs::exists(fmt::format("{}/initdb", pg_bin_dir()))) {
     throw std::runtime_error(
         fmt::format("PostgreSQL 15 is not installed ({}/initdb missing): run ./ci/setup as root, or "
-                    "apt-get install postgresql-15",
-                    pg_bin_dir));
+                    "apt-get install postgresql-15 (or set VERDICT_PG_BINDIR)",
+                    pg_bin_dir()));
   }
   std::string pattern = data_root(options) + "/verdict-pg-XXXXXX";
   if (mkdtemp(pattern.data()) == nullptr) {
@@ -387,8 +404,8 @@ std::unique_ptr<Server> start_embedded(const ServerOptions& options) {
   { std::ofstream(paths.command_log()); }
   chown_to_postgres(paths.command_log());
 
-  int rc = run_logged({fmt::format("{}/initdb", pg_bin_dir), "-D", paths.data(), "-U", "postgres", "-A", "trust", "-E",
-                       "UTF8", "--locale=C", "--no-sync"},
+  int rc = run_logged({fmt::format("{}/initdb", pg_bin_dir()), "-D", paths.data(), "-U", "postgres", "-A", "trust",
+                       "-E", "UTF8", "--locale=C", "--no-sync"},
                       paths.command_log());
   if (rc != 0) throw std::runtime_error("initdb failed:\n" + tail_file(paths.command_log()));
   {
@@ -406,7 +423,7 @@ std::unique_ptr<Server> start_embedded(const ServerOptions& options) {
            << "max_wal_size = 128MB\nmin_wal_size = 32MB\n";
     }
   }
-  rc = run_logged({fmt::format("{}/pg_ctl", pg_bin_dir), "-D", paths.data(), "-l", paths.server_log(), "-w", "-t",
+  rc = run_logged({fmt::format("{}/pg_ctl", pg_bin_dir()), "-D", paths.data(), "-l", paths.server_log(), "-w", "-t",
                    std::to_string(server_start_timeout_s), "start"},
                   paths.command_log());
   if (rc != 0) {

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,6 +63,12 @@ struct SuiteStats {
   std::int64_t percentile_us(int p) const;
 };
 
+// How often a command type ran in a suite, and how often the system said ok (property suites).
+struct CommandCount {
+  std::int64_t ran = 0;
+  std::int64_t succeeded = 0;
+};
+
 struct SuiteResult {
   std::string name;  // e.g. "fixtures", "properties:inventory", "stress:hot_batch"
   std::string kind;  // fixture | property | stress
@@ -70,7 +77,8 @@ struct SuiteResult {
   std::int64_t duration_ms = 0;
   std::string error;  // the harness could not judge (status error) — why
   SuiteStats stats;
-  Status status() const;  // error if error set or no case ran; else the worst case
+  std::map<std::string, CommandCount> commands;  // by command name; empty when not counted
+  Status status() const;                         // error if error set or no case ran; else the worst case
 };
 
 struct RunReport {
