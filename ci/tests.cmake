@@ -43,6 +43,10 @@ verdict_db_test(property.inventory property 240
 verdict_db_test(stress.hot_batch concurrency 240
   $<TARGET_FILE:verdict> stress --workload hot_batch --seed 1 --threads 8 --ops 100 --out ${VERDICT_TEST_OUT}/stress.hot_batch)
 
+# The stress toolkit end to end: history, same seed same commands, preconditions are errors.
+verdict_db_test(harness.stress_preconditions harness 240
+  python3 ${PROJECT_SOURCE_DIR}/ci/check_stress_preconditions.py $<TARGET_FILE:verdict> ${VERDICT_TEST_OUT}/stress.preconditions)
+
 # The main job itself: `verdict gate --profile smoke`, and the files it writes.
 verdict_db_test(gate.smoke gate 240
   python3 ${PROJECT_SOURCE_DIR}/ci/check_gate_output.py $<TARGET_FILE:verdict> ${VERDICT_TEST_OUT}/gate.smoke)

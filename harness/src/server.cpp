@@ -322,6 +322,34 @@ std::atomic<int> scratch_sequence{0};
 
 }  // namespace
 
+std::string with_session_settings(const std::string& conninfo,
+                                  const std::vector<std::pair<std::string, std::string>>& settings,
+                                  const std::string& application_name) {
+  char* err = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &err);
+  if (options == nullptr) {
+    std::string why = err ? err : "unparsable";
+    PQfreemem(err);
+    throw std::runtime_error("connection string: " + why);
+  }
+  std::string out, session;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr) continue;
+    std::string key = o->keyword;
+    if (key == "options") {
+      session = o->val;
+    } else if (key != "application_name") {
+      out += fmt::format("{}={} ", key, quote_conninfo_value(o->val));
+    }
+  }
+  PQconninfoFree(options);
+  for (const auto& [name, value] : settings)
+    session += fmt::format("{}-c {}={}", session.empty() ? "" : " ", name, value);
+  if (!session.empty()) out += "options=" + quote_conninfo_value(session) + " ";
+  out += "application_name=" + quote_conninfo_value(application_name);
+  return out;
+}
+
 std::string quote_conninfo_value(const std::string& value) {
   std::string out = "'";
   for (char c : value) {

@@ -85,5 +85,10 @@ std::string query_rows_json(const std::string& conninfo, const std::string& sql)
 std::string table_fingerprints(const std::string& conninfo, const std::vector<std::string>& tables);
 // Quotes a value for a libpq keyword/value connection string.
 std::string quote_conninfo_value(const std::string& value);
+// `conninfo` with session settings added to its options (kept: whatever options it had, such as
+// `-c role=…`) and an application_name: e.g. {{"lock_timeout", "5000"}} → options='… -c lock_timeout=5000'.
+std::string with_session_settings(const std::string& conninfo,
+                                  const std::vector<std::pair<std::string, std::string>>& settings,
+                                  const std::string& application_name);
 
 }  // namespace verdict::db

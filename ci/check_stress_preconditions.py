@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""The stress toolkit end to end: a run saves the history of every operation as JSON Lines; the
+same seed gives every worker the same commands; too little contention, an unreached outcome or a
+missed deadline is an error of the run (exit 2, naming what to raise), never a failure (exit 1).
+Usage: check_stress_preconditions.py VERDICT OUT_DIR"""
+import json, os, subprocess, sys
+
+def fail(message):
+    print(f"check_stress_preconditions: FAIL: {message}")
+    sys.exit(1)
+
+def run(binary, out, *args):
+    r = subprocess.run([binary, "stress", "--workload", "hot_batch", "--out", out, *args],
+                       capture_output=True, text=True)
+    return r.returncode, r.stdout + r.stderr
+
+def history(out):
+    path = os.path.join(out, "history-hot_batch.jsonl")
+    if not os.path.exists(path):
+        fail(f"no history at {path}")
+    return [json.loads(line) for line in open(path)]
+
+def main():
+    binary, out = sys.argv[1], sys.argv[2]
+    code, text = run(binary, out + "/a", "--seed", "5", "--threads", "4", "--ops", "30")
+    if code != 0:
+        fail(f"a normal run gave exit {code}: {text[-2000:]}")
+    first = history(out + "/a")
+    if len(first) != 4 * 30:
+        fail(f"the history has {len(first)} operations, expected 120")
+    for key in ["worker", "index", "command", "args", "invoked_us", "completed_us", "outcome", "touched"]:
+        if key not in first[0]:
+            fail(f"a history line lacks '{key}': {first[0]}")
+    code, text = run(binary, out + "/b", "--seed", "5", "--threads", "4", "--ops", "30")
+    second = history(out + "/b")
+    plan = lambda h: sorted((o["worker"], o["index"], o["command"], json.dumps(o["args"], sort_keys=True)) for o in h)
+    if plan(first) != plan(second):
+        fail("the same seed gave the workers different commands")
+
+    for args, expected in [(["--threads", "4", "--ops", "0"], "too little contention"),
+                           (["--threads", "2", "--ops", "1"], "never reached both outcomes"),
+                           (["--threads", "8", "--ops", "100000", "--deadline-ms", "300"], "did not finish within")]:
+        code, text = run(binary, out + "/c", "--seed", "1", *args)
+        if code != 2 or expected not in text:
+            fail(f"{' '.join(args)} gave exit {code}, expected 2 with '{expected}': {text[-1500:]}")
+    print("check_stress_preconditions: ok: history saved, same seed same commands, preconditions are errors (2)")
+    print("1 passed, 0 failed")
+
+if __name__ == "__main__":
+    main()
