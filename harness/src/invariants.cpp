@@ -38,7 +38,25 @@ std::string combined_sql(const std::vector<const Invariant*>& selected) {
 }  // namespace
 
 struct InvariantChecker::Impl {
-  explicit Impl(const std::string& conninfo) : connection(conninfo) {}
+  explicit Impl(const std::string& conninfo) : connection(conninfo) {
+    pqxx::nontransaction n(connection);
+    // Every execution planned with its actual scope: `$1 IS NULL` folds away and the scoped forms
+    // probe indexes (a generic plan would scan).
+    n.exec("SET plan_cache_mode = force_custom_plan");
+    // A checker that cannot see every row would pass any database: row-level security hides other
+    // tenants' rows from roles that neither bypass it nor own the tables. Refuse to judge instead.
+    auto sees_all = n.exec1(fmt::format(
+        "SELECT r.rolname, r.rolsuper OR r.rolbypassrls OR EXISTS (SELECT 1 FROM pg_roles o WHERE o.rolname = '{}' "
+        "AND pg_has_role(current_user, o.oid, 'MEMBER')) FROM pg_roles r WHERE r.rolname = current_user",
+        invariant_reader_role));
+    if (!sees_all[1].as<bool>()) {
+      throw std::runtime_error(
+          fmt::format("the invariant checker connects as role '{}', which cannot see every tenant's rows (row-level "
+                      "security would hide them and every invariant would pass): connect as a superuser, a role with "
+                      "BYPASSRLS, or a member of {}",
+                      sees_all[0].as<std::string>(), invariant_reader_role));
+    }
+  }
   pqxx::connection connection;
   std::map<std::string, std::string> prepared;  // invariant ids joined -> statement name
 

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "sut/module.hpp"
+#include "sut/scope.hpp"
 #include "sut/tx.hpp"
 
 namespace sut {
@@ -19,6 +20,14 @@ namespace {
 
 constexpr int actor_length_max = 128;
 constexpr int role_length_max = 64;
+
+verdict::FieldDecl window_field() {
+  auto f = field::decimal("idempotency_window_s", 0, "positive",
+                          "how long (seconds of business time) an idempotency key's outcome is replayed; default 86400",
+                          false);
+  f.precision = 9;  // it is stored as an integer
+  return f;
+}
 
 Outcome<json> create_tenant(Tx& tx, const Args& a) {
   std::string window = a.has("idempotency_window_s") ? a.text("idempotency_window_s") : "86400";
@@ -68,12 +77,6 @@ Outcome<json> audit_head(Tx& tx, const Args&) {
   return json{{"seq", r[0][0].as<long long>()}};
 }
 
-// "column is among the touched keys of this kind", or everything in the full form.
-std::string in_scope(const char* kind, const char* column) {
-  return fmt::format("($1::jsonb IS NULL OR {} IN (SELECT (jsonb_array_elements_text($1::jsonb -> '{}'))::bigint))",
-                     column, kind);
-}
-
 std::vector<verdict::Invariant> invariants() {
   return {
       {"INV-AUDIT-001",
@@ -106,7 +109,7 @@ ORDER BY a.tenant_id, a.seq)",
 FROM audit_heads h
 LEFT JOIN LATERAL (SELECT seq, hash FROM audit_log l WHERE l.tenant_id = h.tenant_id ORDER BY seq DESC LIMIT 1) a
   ON true
-WHERE ($1::jsonb IS NULL OR h.tenant_id IN (SELECT tenant_id FROM audit_log WHERE {}))
+WHERE ($1::jsonb IS NULL OR h.tenant_id = ANY (ARRAY(SELECT tenant_id FROM audit_log WHERE {})))
   AND (h.seq <> coalesce(a.seq, 0) OR h.hash <> coalesce(a.hash, audit_genesis(h.tenant_id)))
 ORDER BY h.tenant_id)",
                    in_scope("access.audit", "audit_id")),
@@ -127,11 +130,10 @@ const struct Registrar {
           "",
           "",
           "Creates the request's tenant; the acting actor becomes its admin. Refused when the tenant exists.",
-          {field::decimal("idempotency_window_s", 0, "positive",
-                          "how long (seconds of business time) an idempotency key's outcome is replayed; default "
-                          "86400",
-                          false)},
-          true},
+          {window_field()},
+          // No key: anyone may ask, and a stored refusal would let an actor of no standing append
+          // to an existing tenant's audit chain and key table.
+          false},
          nullptr,
          create_tenant},
         {{"access.grant_role",

@@ -13,18 +13,10 @@
 #include <string>
 
 #include "inventory.hpp"
+#include "sut/scope.hpp"
 
 namespace sut {
 namespace {
-
-// "column is among the touched keys of this kind".
-std::string touched(const char* kind, const char* column) {
-  return fmt::format("{} IN (SELECT (jsonb_array_elements_text($1::jsonb -> '{}'))::bigint)", column, kind);
-}
-// The same, or everything in the full form.
-std::string in_scope(const char* kind, const char* column) {
-  return fmt::format("($1::jsonb IS NULL OR {})", touched(kind, column));
-}
 
 // A function, not a namespace-scope constant: the registry is filled during static initialisation,
 // possibly before this unit's constants are constructed.
@@ -45,12 +37,21 @@ std::vector<verdict::Invariant> inventory_invariants() {
        fmt::format(R"(WITH scoped_slots AS (
   SELECT o.tenant_id, o.batch_id, o.location_id, o.qty FROM on_hand o
   WHERE $1::jsonb IS NOT NULL AND {0} AND {1}),
-chain AS (  -- scoped: each touched movement against its predecessor in the slot (one index probe)
+touched_movements AS (
+  SELECT m.* FROM movements m WHERE $1::jsonb IS NOT NULL AND {2}),
+chain AS (  -- scoped: each touched movement against its predecessor in the slot (one index probe)...
   SELECT m.tenant_id, m.batch_id, m.location_id, m.movement_id, m.qty, m.balance_after,
          coalesce((SELECT p.balance_after FROM movements p
                    WHERE p.batch_id = m.batch_id AND p.location_id = m.location_id AND p.movement_id < m.movement_id
                    ORDER BY p.movement_id DESC LIMIT 1), 0) + m.qty AS expected_balance
-  FROM movements m WHERE $1::jsonb IS NOT NULL AND {2}),
+  FROM touched_movements m
+  UNION ALL  -- ...and its successor against it (one more): a movement that commits before an older id
+  SELECT n.tenant_id, n.batch_id, n.location_id, n.movement_id, n.qty, n.balance_after,
+         m.balance_after + n.qty AS expected_balance
+  FROM touched_movements m
+  CROSS JOIN LATERAL (SELECT * FROM movements x
+                      WHERE x.batch_id = m.batch_id AND x.location_id = m.location_id AND x.movement_id > m.movement_id
+                      ORDER BY x.movement_id LIMIT 1) n),
 latest AS (  -- scoped: the projection against the slot's latest running balance
   SELECT s.tenant_id, s.batch_id, s.location_id, s.qty AS on_hand_qty,
          coalesce((SELECT l.balance_after FROM movements l WHERE l.batch_id = s.batch_id AND l.location_id = s.location_id
@@ -132,8 +133,8 @@ ORDER BY r.movement_id)",
        string_agg(m.movement_id::text, ',' ORDER BY m.movement_id) AS reversal_movement_ids
 FROM movements m
 WHERE m.reverses_movement_id IS NOT NULL
-  AND ($1::jsonb IS NULL OR m.reverses_movement_id IN (
-         SELECT t.reverses_movement_id FROM movements t WHERE {}))
+  AND ($1::jsonb IS NULL OR m.reverses_movement_id = ANY (ARRAY(
+         SELECT t.reverses_movement_id FROM movements t WHERE {})))
 GROUP BY m.tenant_id, m.reverses_movement_id
 HAVING count(*) > 1
 ORDER BY 2)",
@@ -153,7 +154,7 @@ ORDER BY 2)",
        string_agg(m.location_id::text, ',' ORDER BY m.movement_id) AS location_ids
 FROM movements m
 WHERE (m.transfer_id IS NOT NULL OR m.kind IN ('transfer_out', 'transfer_in'))
-  AND ($1::jsonb IS NULL OR m.transfer_id IN (SELECT t.transfer_id FROM movements t WHERE {0})
+  AND ($1::jsonb IS NULL OR m.transfer_id = ANY (ARRAY(SELECT t.transfer_id FROM movements t WHERE {0}))
        OR (m.transfer_id IS NULL AND {1}))
 GROUP BY m.transfer_id, CASE WHEN m.transfer_id IS NULL THEN m.movement_id END
 HAVING (m.transfer_id IS NULL OR count(*) <> 2 OR sum(m.qty) <> 0
@@ -211,9 +212,9 @@ ORDER BY m.movement_id)",
 FROM movements t
 LEFT JOIN movements r ON r.reverses_movement_id = t.movement_id
 WHERE t.transfer_id IS NOT NULL
-  AND ($1::jsonb IS NULL OR t.transfer_id IN (
+  AND ($1::jsonb IS NULL OR t.transfer_id = ANY (ARRAY(
          SELECT coalesce(x.transfer_id, o.transfer_id) FROM movements x
-         LEFT JOIN movements o ON o.movement_id = x.reverses_movement_id WHERE {}))
+         LEFT JOIN movements o ON o.movement_id = x.reverses_movement_id WHERE {})))
 GROUP BY t.transfer_id
 HAVING count(r.movement_id) NOT IN (0, count(*))
 ORDER BY 2)",

@@ -136,8 +136,24 @@ INSTANTIATE_TEST_SUITE_P(
                       Malformed{"not_positive", with(receipt(), "qty", "0"), "qty"},
                       Malformed{"negative_cost", with(receipt(), "unit_cost", "-1"), "unit_cost"},
                       Malformed{"text_too_long", with(receipt(), "batch", std::string(65, 'b')), "batch"},
-                      Malformed{"control_character", with(receipt(), "location", "WH\n1"), "location"}),
+                      Malformed{"control_character", with(receipt(), "location", "WH\n1"), "location"},
+                      Malformed{"invalid_utf8", with(receipt(), "batch", "B\xff"), "batch"},
+                      Malformed{"overlong_utf8", with(receipt(), "batch", "B\xc0\xaf"), "batch"}),
     [](const auto& info) { return info.param.what; });
+
+TEST_F(Access, TheRequestContextIsValidatedToo) {
+  auto c = admin_.context();
+  c.as_of = "2026-02-30T00:00:00Z";  // the right shape, no such day
+  auto r = admin_.session().execute("inventory.receive", c, receipt());
+  EXPECT_EQ(r.error.code, sut::codes::validation_failed);
+  EXPECT_EQ(r.error.field, "as_of");
+  c = admin_.context();
+  c.actor = "cl\xe9rk";  // Latin-1, not UTF-8
+  r = admin_.session().execute("inventory.receive", c, receipt());
+  EXPECT_EQ(r.error.code, sut::codes::validation_failed);
+  EXPECT_EQ(r.error.field, "actor");
+  EXPECT_EQ(r.attempts, 0);
+}
 
 TEST_F(Access, AnUnknownCommandIsRefusedBeforeAnyTransaction) {
   auto r = admin_.run("inventory.teleport", json::object());

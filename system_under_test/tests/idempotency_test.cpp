@@ -145,6 +145,29 @@ TEST_F(Idempotency, AMalformedRequestIsNeverStored) {
   EXPECT_FALSE(good.replayed);
 }
 
+TEST_F(Idempotency, ARequestOnlyTheDatabaseFindsMalformedIsNotStoredEither) {
+  // The first receipt of a new batch needs a unit cost: only the body can tell. Malformed all the
+  // same, so the key stays free for the corrected request.
+  json new_batch = {{"sku", "SKU-1"}, {"batch", "B9"}, {"location", "WH1"}, {"qty", "2"}};
+  auto refused = shop_.run("inventory.receive", new_batch, "receipt-9");
+  ASSERT_EQ(refused.kind, Kind::error);
+  EXPECT_EQ(refused.error.code, sut::codes::validation_failed);
+  EXPECT_EQ(refused.error.field, "unit_cost");
+  EXPECT_EQ(stored_keys(), 0);
+  new_batch["unit_cost"] = "1";
+  auto fixed = shop_.run("inventory.receive", new_batch, "receipt-9");
+  ASSERT_EQ(fixed.kind, Kind::ok) << fixed.error.code << " " << fixed.error.message;
+  EXPECT_FALSE(fixed.replayed);
+}
+
+TEST_F(Idempotency, CreatingATenantTakesNoKey) {
+  auto c = sut_test::request("newco", "k");
+  auto r = shop_.session().execute("access.create_tenant", c, json::object());
+  ASSERT_EQ(r.kind, Kind::error);
+  EXPECT_EQ(r.error.code, sut::codes::validation_failed);
+  EXPECT_EQ(r.error.field, "idempotency_key");
+}
+
 // A raw connection as the application role holding the key's claim, as a running transaction would.
 class Holder {
  public:

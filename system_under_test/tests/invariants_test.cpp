@@ -170,6 +170,35 @@ TEST_F(InventoryInvariants, Stock001RunningBalanceComputedFromAStaleValue) {
   EXPECT_TRUE(no_violation(check_unrelated()));
 }
 
+TEST_F(InventoryInvariants, Stock001AMovementCommittedAfterALaterIdIsCheckedAgainstItsSuccessor) {
+  // Two writers without the row lock: the later id commits first with a balance computed from the
+  // same predecessor as the earlier id, which commits last. The scoped check after the last commit
+  // sees only the earlier id: its predecessor agrees, and so does the projection (the later id's
+  // stale balance); only the successor shows the lost update.
+  long long earlier = plant({"receive", batch_, wh1_, "5", ""});            // 10 + 5 = 15
+  long long later = plant({"fulfill", batch_, wh1_, "-4", "", 0, 0, "6"});  // from 10: 6, not 11
+  admin_sql(fmt::format("UPDATE on_hand SET qty = 6 WHERE batch_id = {} AND location_id = {}", batch_, wh1_));
+
+  auto found = check_scoped(batch_, wh1_, earlier);
+  ASSERT_EQ(found.size(), 1u) << describe(found);
+  EXPECT_EQ(found.front().invariant_id, "INV-STOCK-001");
+  bool named = false;
+  for (const auto& row : json::parse(found.front().rows_json))
+    named = named || (row.value("movement_id", "") == text(later) && row.value("expected_balance", "") == "11.0000");
+  EXPECT_TRUE(named) << describe(found);
+}
+
+TEST_F(InventoryInvariants, TheCheckerRefusesARoleThatCannotSeeEveryTenant) {
+  // As the application role, row-level security would hide every row and every invariant would
+  // pass: the checker must refuse to judge rather than say "holds".
+  try {
+    verdict::InvariantChecker blind(db_->app_conninfo());
+    FAIL() << "a checker connected as the application role was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot see every tenant's rows"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(InventoryInvariants, Stock002OnHandGoesNegative) {
   admin_sql("ALTER TABLE on_hand DROP CONSTRAINT on_hand_never_negative");
   long long oversell = plant({"adjust", batch_, wh1_, "-15", "oversold"});  // journal and projection agree: -5

@@ -66,6 +66,7 @@ std::optional<Error> check_text(const std::string& value, const verdict::FieldDe
   for (unsigned char c : value) {
     if (c < 0x20 || c == 0x7f) return validation(f.name, fmt::format("{}: control characters are not allowed", name));
   }
+  if (!valid_utf8(value)) return validation(f.name, fmt::format("{}: not valid UTF-8", name));
   return std::nullopt;
 }
 
@@ -127,7 +128,8 @@ Outcome<json> canonical_value(const verdict::FieldDecl& f, const json& v) {
     static const std::regex date_shape(R"(\d{4}-\d{2}-\d{2})");
     static const std::regex instant_shape(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z)");
     bool is_date = f.type == "date";
-    if (!v.is_string() || !std::regex_match(v.get<std::string>(), is_date ? date_shape : instant_shape))
+    if (!v.is_string() || !std::regex_match(v.get<std::string>(), is_date ? date_shape : instant_shape) ||
+        !(is_date ? valid_date(v.get<std::string>()) : valid_instant(v.get<std::string>())))
       return validation(f.name, fmt::format("{}: expected {}", name, is_date ? "YYYY-MM-DD" : "YYYY-MM-DDTHH:MM:SSZ"));
     return v;
   }
@@ -135,6 +137,40 @@ Outcome<json> canonical_value(const verdict::FieldDecl& f, const json& v) {
 }
 
 }  // namespace
+
+bool valid_utf8(const std::string& text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    auto c = static_cast<unsigned char>(text[i]);
+    int extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : -1;
+    if (extra < 0 || i + extra >= text.size() + (extra == 0 ? 1 : 0)) return false;
+    std::uint32_t code = extra == 0 ? c : c & (0x3f >> extra);
+    for (int k = 1; k <= extra; ++k) {
+      auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next >> 6) != 0x2) return false;
+      code = (code << 6) | (next & 0x3f);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+    static constexpr std::uint32_t smallest[] = {0, 0x80, 0x800, 0x10000};
+    if (code < smallest[extra] || (code >= 0xd800 && code <= 0xdfff) || code > 0x10ffff) return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
+bool valid_date(const std::string& text) {
+  int y = std::stoi(text.substr(0, 4)), m = std::stoi(text.substr(5, 2)), d = std::stoi(text.substr(8, 2));
+  if (y < 1 || m < 1 || m > 12 || d < 1) return false;
+  static constexpr int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return d <= days[m - 1] + (m == 2 && leap ? 1 : 0);
+}
+
+bool valid_instant(const std::string& text) {
+  if (!valid_date(text.substr(0, 10))) return false;
+  int h = std::stoi(text.substr(11, 2)), mi = std::stoi(text.substr(14, 2)), sec = std::stoi(text.substr(17, 2));
+  return h <= 23 && mi <= 59 && sec <= 59;
+}
 
 std::string Args::text(const std::string& name) const {
   auto it = values_.find(name);

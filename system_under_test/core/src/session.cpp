@@ -52,7 +52,11 @@ std::optional<Error> validate_context(const RequestContext& c) {
   for (unsigned char ch : c.actor) {
     if (ch < 0x20 || ch == 0x7f) return validation("actor", "actor: control characters are not allowed");
   }
-  if (!std::regex_match(c.as_of, as_of_shape)) return validation("as_of", "as_of: expected YYYY-MM-DDTHH:MM:SSZ");
+  if (!std::regex_match(c.as_of, as_of_shape) || !valid_instant(c.as_of))
+    return validation("as_of", "as_of: expected a real instant, YYYY-MM-DDTHH:MM:SSZ");
+  if (!valid_utf8(c.actor)) return validation("actor", "actor: not valid UTF-8");
+  if (!valid_utf8(c.idempotency_key)) return validation("idempotency_key", "idempotency_key: not valid UTF-8");
+  if (!valid_utf8(c.correlation_id)) return validation("correlation_id", "correlation_id: not valid UTF-8");
   if (c.idempotency_key.size() > Session::idempotency_key_length_max)
     return validation("idempotency_key",
                       fmt::format("idempotency_key: longer than {} characters", Session::idempotency_key_length_max));
@@ -261,6 +265,12 @@ Executed Session::execute(const std::string& operation, const RequestContext& co
         if (out.ok()) {
           report.values = out.value();
           body.commit();
+        } else if (out.error().code == codes::validation_failed) {
+          // Malformed input is never stored, even when only the database could tell (a unit cost
+          // that differs from the batch's): the client fixes it and retries under the same key.
+          body.abort();
+          work.abort();
+          return fail(out.error());
         } else {
           rejected = out.error();
           body.abort();

@@ -42,8 +42,12 @@ void register_invariant(Invariant invariant);
 // Sorted by id. REQUIRES: ids unique (checked at registration).
 const std::vector<Invariant>& invariants();
 
+// The role whose members see every tenant's rows (the schema owner): the checker refuses a
+// connection that is neither a superuser, nor BYPASSRLS, nor a member of it.
+inline constexpr const char* invariant_reader_role = "verdict_owner";
+
 // Checks invariants over one connection (kept open between checks). Connect as a role that sees
-// every tenant's rows (the owner or the administrator).
+// every tenant's rows (the owner or the administrator); the constructor throws otherwise.
 class InvariantChecker {
  public:
   explicit InvariantChecker(const std::string& conninfo);

@@ -43,6 +43,12 @@ class Args {
   nlohmann::json values_ = nlohmann::json::object();
 };
 
+// Text checks every module and the wrapper share.
+bool valid_utf8(const std::string& text);
+// A real calendar date (YYYY-MM-DD already matched) / instant (…THH:MM:SS[.ffffff]Z already matched).
+bool valid_date(const std::string& text);
+bool valid_instant(const std::string& text);
+
 // REQUIRES: args is a JSON object (the caller says so otherwise, naming "with").
 Outcome<Args> validate_args(const std::vector<verdict::FieldDecl>& fields, const nlohmann::json& args);
 
