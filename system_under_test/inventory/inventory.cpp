@@ -28,31 +28,37 @@ constexpr int reason_length_max = 200;
 // A validated decimal field as a Quantity (the declaration has checked its form and sign).
 Quantity quantity(const Args& a, const char* field) { return Quantity::parse(a.text(field), field).value(); }
 
-std::optional<long long> find_id(Tx& tx, const char* sql, const std::string& a, const std::string& b) {
-  auto r = tx.sql().exec_params(sql, a, b);
+std::optional<long long> find_id(Tx& tx, const char* name, const char* sql, const std::string& a,
+                                 const std::string& b) {
+  auto r = tx.exec(name, sql, a, b);
   if (r.empty()) return std::nullopt;
   return r[0][0].as<long long>();
 }
 
 Outcome<long long> product_id(Tx& tx, const std::string& sku) {
-  if (auto id = find_id(tx, "SELECT product_id FROM products WHERE tenant_id = $1 AND sku = $2", tx.tenant(), sku))
+  if (auto id = find_id(tx, "inventory_product_id", "SELECT product_id FROM products WHERE tenant_id = $1 AND sku = $2",
+                        tx.tenant(), sku))
     return *id;
   return not_found("sku", fmt::format("sku: no product '{}'", sku));
 }
 
 Outcome<long long> location_id(Tx& tx, const std::string& code, const char* field) {
-  if (auto id = find_id(tx, "SELECT location_id FROM locations WHERE tenant_id = $1 AND code = $2", tx.tenant(), code))
+  if (auto id = find_id(tx, "inventory_location_id",
+                        "SELECT location_id FROM locations WHERE tenant_id = $1 AND code = $2", tx.tenant(), code))
     return *id;
   return not_found(field, fmt::format("{}: no location '{}'", field, code));
 }
 
+// The batch of a product, by codes, in one statement; NOT_FOUND names the first code that is unknown.
 Outcome<long long> batch_id(Tx& tx, const std::string& sku, const std::string& batch) {
-  auto product = product_id(tx, sku);
-  if (!product.ok()) return product.error();
-  auto r = tx.sql().exec_params("SELECT batch_id FROM batches WHERE tenant_id = $1 AND product_id = $2 AND code = $3",
-                                tx.tenant(), product.value(), batch);
-  if (r.empty()) return not_found("batch", fmt::format("batch: no batch '{}' of product '{}'", batch, sku));
-  return r[0][0].as<long long>();
+  auto r = tx.exec("inventory_batch_id",
+                   "SELECT p.product_id, b.batch_id FROM products p "
+                   "LEFT JOIN batches b ON b.tenant_id = p.tenant_id AND b.product_id = p.product_id AND b.code = $3 "
+                   "WHERE p.tenant_id = $1 AND p.sku = $2",
+                   tx.tenant(), sku, batch);
+  if (r.empty()) return not_found("sku", fmt::format("sku: no product '{}'", sku));
+  if (r[0][1].is_null()) return not_found("batch", fmt::format("batch: no batch '{}' of product '{}'", batch, sku));
+  return r[0][1].as<long long>();
 }
 
 struct Slot {
@@ -73,13 +79,14 @@ std::vector<Slot> lock_slots(Tx& tx, std::vector<std::pair<long long, long long>
     tx.touch(kinds::location, l);
     // One row per statement, in order: the lock order is the loop order. A missing row is created
     // at zero by the same statement (the common case, an existing row, costs one round trip).
-    auto r = tx.sql().exec_params(
-        "WITH found AS (SELECT qty, version FROM on_hand WHERE batch_id = $2 AND location_id = $3 FOR UPDATE), "
-        "created AS (INSERT INTO on_hand (tenant_id, batch_id, location_id, qty, version) "
-        "  SELECT $1, $2, $3, 0, 0 WHERE NOT EXISTS (SELECT 1 FROM found) "
-        "  ON CONFLICT (batch_id, location_id) DO NOTHING RETURNING qty, version) "
-        "SELECT qty::text, version FROM found UNION ALL SELECT qty::text, version FROM created",
-        tx.tenant(), b, l);
+    auto r =
+        tx.exec("inventory_lock_slot",
+                "WITH found AS (SELECT qty, version FROM on_hand WHERE batch_id = $2 AND location_id = $3 FOR UPDATE), "
+                "created AS (INSERT INTO on_hand (tenant_id, batch_id, location_id, qty, version) "
+                "  SELECT $1, $2, $3, 0, 0 WHERE NOT EXISTS (SELECT 1 FROM found) "
+                "  ON CONFLICT (batch_id, location_id) DO NOTHING RETURNING qty, version) "
+                "SELECT qty::text, version FROM found UNION ALL SELECT qty::text, version FROM created",
+                tx.tenant(), b, l);
     // A concurrent first movement created the row after our snapshot: take it again, now visible.
     if (r.empty()) throw RetryTransaction("on_hand row created concurrently");
     auto qty = Quantity::parse(r[0][0].as<std::string>(), "on_hand");
@@ -111,18 +118,19 @@ Outcome<Quantity> apply_delta(const Slot& slot, Quantity delta, const char* fiel
 // balance, in one statement. The version check is a second wall behind the row lock.
 long long move(Tx& tx, const char* kind, Slot& slot, Quantity qty, Quantity next, const std::string& reason,
                std::optional<long long> transfer_id, std::optional<long long> reverses) {
-  auto r = tx.sql().exec_params(
-      "WITH m AS (INSERT INTO movements (tenant_id, kind, batch_id, location_id, qty, balance_after, reason, "
-      "transfer_id, reverses_movement_id, mutation_id, actor, as_of) "
-      "VALUES ($1, $2, $3, $4, $5::numeric, $6::numeric, NULLIF($7, ''), NULLIF($8::bigint, 0), "
-      "NULLIF($9::bigint, 0), $10, $11, $12::timestamptz) RETURNING movement_id), "
-      "p AS (UPDATE on_hand SET qty = $6::numeric, version = version + 1 "
-      "WHERE batch_id = $3 AND location_id = $4 AND version = $13 RETURNING 1) "
-      "SELECT (SELECT movement_id FROM m), (SELECT count(*) FROM p)",
-      // Ids are positive, so 0 stands for "none" on the wire.
-      tx.tenant(), kind, slot.batch_id, slot.location_id, qty.to_string(), next.to_string(), reason,
-      transfer_id.value_or(0), reverses.value_or(0), tx.mutation_id(), tx.context().actor, tx.context().as_of,
-      slot.version);
+  auto r =
+      tx.exec("inventory_move",
+              "WITH m AS (INSERT INTO movements (tenant_id, kind, batch_id, location_id, qty, balance_after, reason, "
+              "transfer_id, reverses_movement_id, mutation_id, actor, as_of) "
+              "VALUES ($1, $2, $3, $4, $5::numeric, $6::numeric, NULLIF($7, ''), NULLIF($8::bigint, 0), "
+              "NULLIF($9::bigint, 0), $10, $11, $12::timestamptz) RETURNING movement_id), "
+              "p AS (UPDATE on_hand SET qty = $6::numeric, version = version + 1 "
+              "WHERE batch_id = $3 AND location_id = $4 AND version = $13 RETURNING 1) "
+              "SELECT (SELECT movement_id FROM m), (SELECT count(*) FROM p)",
+              // Ids are positive, so 0 stands for "none" on the wire.
+              tx.tenant(), kind, slot.batch_id, slot.location_id, qty.to_string(), next.to_string(), reason,
+              transfer_id.value_or(0), reverses.value_or(0), tx.mutation_id(), tx.context().actor, tx.context().as_of,
+              slot.version);
   if (r[0][1].as<long long>() != 1) throw RetryTransaction("on_hand version moved under a row lock");
   long long id = r[0][0].as<long long>();
   tx.touch(kinds::movement, id);

@@ -82,6 +82,31 @@ SELECT verdict_tenant_wall('idempotency_keys');
 CREATE FUNCTION idempotency_lock_key(tenant text, operation text, key text) RETURNS bigint
   LANGUAGE sql IMMUTABLE AS $$ SELECT hashtextextended(tenant || chr(31) || operation || chr(31) || key, 7331) $$;
 
+-- The wrapper's first statement (core/src/session.cpp): the transaction's tenant and actor, whether
+-- the actor may run the operation, the request's fingerprint, and — for a keyed request — the key's
+-- claim and its stored outcome. One round trip. The stored outcome is read by a statement after the
+-- claim: in READ COMMITTED a volatile function's statements each take a new snapshot, so it sees the
+-- outcome committed by whoever held the claim before.
+CREATE FUNCTION verdict_begin(p_tenant text, p_actor text, p_permission text, p_operation text, p_key text,
+                              p_request text, p_as_of timestamptz)
+  RETURNS TABLE (permitted boolean, fingerprint text, claimed boolean, stored_fingerprint text,
+                 stored_outcome text, stored_live boolean)
+  LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  PERFORM set_config('verdict.tenant', p_tenant, true), set_config('verdict.actor', p_actor, true);
+  permitted := p_permission = '' OR EXISTS (
+    SELECT 1 FROM actor_roles ar JOIN role_permissions rp ON rp.role = ar.role
+    WHERE ar.tenant_id = p_tenant AND ar.actor = p_actor AND rp.permission = p_permission);
+  fingerprint := encode(sha256(convert_to(p_request, 'UTF8')), 'hex');
+  claimed := permitted AND (p_key = '' OR pg_try_advisory_xact_lock(idempotency_lock_key(p_tenant, p_operation, p_key)));
+  IF p_key <> '' AND claimed THEN
+    SELECT k.fingerprint, k.outcome::text, k.expires_at > p_as_of
+      INTO stored_fingerprint, stored_outcome, stored_live
+      FROM idempotency_keys k WHERE k.tenant_id = p_tenant AND k.operation = p_operation AND k.key = p_key;
+  END IF;
+  RETURN NEXT;
+END $$;
+
 -- The audit chain: one row per committed mutation, chained per tenant by
 -- hash = sha256(previous hash || canonical row), with a gapless sequence. audit_heads holds each
 -- tenant's latest link; appending updates it, so appends of one tenant are serialised there.

@@ -78,24 +78,9 @@ json touched_json(const TouchedKeys& touched) {
   return refs;
 }
 
-// Tenant, actor and the key claim, then (a new statement, so its snapshot follows the claim) the
-// permission, the request's fingerprint and any stored outcome of the key.
-std::string context_sql(pqxx::dbtransaction& w, const RequestContext& c, const std::string& permission,
-                        const std::string& operation, const std::string& fingerprint_text) {
-  auto t = w.quote(c.tenant), a = w.quote(c.actor), k = w.quote(c.idempotency_key), op = w.quote(operation);
-  return fmt::format(
-      "SELECT set_config('verdict.tenant', {t}, true), set_config('verdict.actor', {a}, true), "
-      "set_config('verdict.claimed', CASE WHEN {k} = '' THEN 'none' "
-      "ELSE pg_try_advisory_xact_lock(idempotency_lock_key({t}, {op}, {k}))::text END, true);\n"
-      "SELECT ({p} = '' OR EXISTS (SELECT 1 FROM actor_roles ar JOIN role_permissions rp ON rp.role = ar.role "
-      "WHERE ar.tenant_id = {t} AND ar.actor = {a} AND rp.permission = {p})) AS permitted, "
-      "encode(sha256(convert_to({fp}, 'UTF8')), 'hex') AS fingerprint, current_setting('verdict.claimed') AS claimed, "
-      "k.fingerprint AS stored_fingerprint, k.outcome::text AS stored_outcome, "
-      "k.expires_at > {as_of}::timestamptz AS stored_live "
-      "FROM (SELECT 1) one LEFT JOIN idempotency_keys k ON k.tenant_id = {t} AND k.operation = {op} AND k.key = {k}",
-      fmt::arg("t", t), fmt::arg("a", a), fmt::arg("k", k), fmt::arg("op", op), fmt::arg("p", w.quote(permission)),
-      fmt::arg("fp", w.quote(fingerprint_text)), fmt::arg("as_of", w.quote(c.as_of)));
-}
+// Tenant, actor, permission, fingerprint, key claim and stored outcome: one prepared call of the
+// access module's verdict_begin() (its comment says why the stored outcome is read after the claim).
+constexpr const char* begin_sql = "SELECT * FROM verdict_begin($1, $2, $3, $4, $5, $6, $7::timestamptz)";
 
 // Appends the audit link (and records the key's outcome, when there is a key) in one statement.
 constexpr const char* audit_sql = R"(WITH head AS (
@@ -225,7 +210,9 @@ Executed Session::execute(const std::string& operation, const RequestContext& co
     try {
       pqxx::connection& connection = impl_->connect();
       pqxx::work work(connection);
-      pqxx::row head = work.exec(context_sql(work, context, def->decl.permission, operation, fingerprint_text))[0];
+      connection.prepare("verdict_begin", begin_sql);
+      pqxx::row head = work.exec_prepared1("verdict_begin", context.tenant, context.actor, def->decl.permission,
+                                           operation, context.idempotency_key, fingerprint_text, context.as_of);
       if (!head["permitted"].as<bool>()) {
         work.abort();
         return fail(Error{codes::forbidden, "actor",
@@ -234,7 +221,7 @@ Executed Session::execute(const std::string& operation, const RequestContext& co
       }
       std::string fingerprint = head["fingerprint"].as<std::string>();
       if (keyed) {
-        if (head["claimed"].as<std::string>() != "true") {
+        if (!head["claimed"].as<bool>()) {
           work.abort();
           return fail(Error{codes::idempotency_in_flight, "idempotency_key",
                             "idempotency_key: a request with this key is still running; retry it later"});
@@ -283,10 +270,11 @@ Executed Session::execute(const std::string& operation, const RequestContext& co
         }
         report.values = out.value();
       }
-      auto link = work.exec_params1(
-          audit_sql, context.tenant, report.mutation_id, context.correlation_id, context.actor, operation, fingerprint,
-          rejected ? rejected->code : std::string("ok"), touched_json(report.touched).dump(), context.as_of,
-          context.idempotency_key, stored_outcome(rejected, report.values).dump());
+      connection.prepare("verdict_audit", audit_sql);
+      auto link = work.exec_prepared1(
+          "verdict_audit", context.tenant, report.mutation_id, context.correlation_id, context.actor, operation,
+          fingerprint, rejected ? rejected->code : std::string("ok"), touched_json(report.touched).dump(),
+          context.as_of, context.idempotency_key, stored_outcome(rejected, report.values).dump());
       if (link[0].is_null()) throw std::logic_error("tenant '" + context.tenant + "' has no audit chain head");
       tx.touch("access.audit", link[0].as<long long>());
       VERDICT_FAILPOINT("mutation.before_commit");

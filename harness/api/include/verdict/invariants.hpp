@@ -7,6 +7,11 @@
 // scoped form. It returns the violating rows (zero rows = holds), with causality columns
 // (batch_id, location_id, movement_id…).
 //
+// The two forms are chosen by the text `$1::jsonb IS NULL` (true in the full form) and
+// `$1::jsonb IS NOT NULL` (true in the scoped form): the checker substitutes them before preparing,
+// so each form is planned on its own (write the switch exactly so). In the full form every other
+// `$1::jsonb` reads NULL.
+//
 // Cost contract (issue 5 §5): the scoped form costs O(rows the step changed), never O(history) —
 // it checks new rows against their predecessor, not by re-summing; the full form is the
 // independent re-summing check. An invariant declares the kinds it reads: after a step only those

@@ -2,10 +2,9 @@
 // SQL fragments for invariants' scoped forms (verdict/invariants.hpp: $1 is NULL for the full form,
 // else the touched keys by kind).
 //
-// `col = ANY (ARRAY(subquery))`, not `col IN (subquery)`: under an OR, PostgreSQL keeps an IN
-// sublink as a filter evaluated per row (a full scan); an array comparison is an index condition.
-// The checker plans every execution with the actual $1 (plan_cache_mode = force_custom_plan), so
-// `$1 IS NULL` folds away and the scoped form probes the index.
+// `col = ANY (ARRAY(subquery))`, not `col IN (subquery)`: an IN sublink under an OR stays a filter
+// evaluated per row (a full scan); an array comparison is an index condition. The checker replaces
+// `$1::jsonb IS NULL` by a constant before planning (verdict/invariants.hpp), so the OR folds away.
 
 #include <fmt/format.h>
 

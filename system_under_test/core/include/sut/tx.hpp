@@ -20,6 +20,13 @@ class Tx {
   Tx(pqxx::dbtransaction& work, TouchedKeys& touched, const RequestContext& context, std::string mutation_id)
       : work_(work), touched_(touched), context_(context), mutation_id_(std::move(mutation_id)) {}
   pqxx::dbtransaction& sql() { return work_; }
+  // A statement prepared once per connection under `name` (then planned once, not per call): for
+  // the statements every mutation runs. REQUIRES: one name, one text, everywhere.
+  template <typename... Args>
+  pqxx::result exec(const char* name, const char* text, Args&&... args) {
+    work_.conn().prepare(name, text);
+    return work_.exec_prepared(name, std::forward<Args>(args)...);
+  }
   void touch(const char* kind, long long id) { touched_[kind].insert(id); }
   const RequestContext& context() const { return context_; }
   const std::string& tenant() const { return context_.tenant; }
