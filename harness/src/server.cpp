@@ -272,20 +272,27 @@ class EmbeddedServer final : public Server {
   bool kept_ = false;
 };
 
+// The set keywords of a libpq connection string or URL, in libpq's order. Throws naming `what`.
+std::vector<std::pair<std::string, std::string>> conninfo_params(const std::string& conninfo, const char* what) {
+  char* err = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &err);
+  if (options == nullptr) {
+    std::string why = err ? err : "unparsable";
+    PQfreemem(err);
+    throw std::runtime_error(std::string(what) + ": " + why);
+  }
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto* o = options; o->keyword != nullptr; ++o)
+    if (o->val != nullptr) out.emplace_back(o->keyword, o->val);
+  PQconninfoFree(options);
+  return out;
+}
+
 class ExternalServer final : public Server {
  public:
   explicit ExternalServer(std::string url) : url_(std::move(url)) {
-    char* err = nullptr;
-    PQconninfoOption* options = PQconninfoParse(url_.c_str(), &err);
-    if (options == nullptr) {
-      std::string message = err ? err : "unparsable";
-      PQfreemem(err);
-      throw std::runtime_error("DATABASE_URL: " + message);
-    }
-    for (auto* o = options; o->keyword != nullptr; ++o) {
-      if (o->val != nullptr && std::string(o->keyword) != "dbname") params_[o->keyword] = o->val;
-    }
-    PQconninfoFree(options);
+    for (const auto& [key, value] : conninfo_params(url_, "DATABASE_URL"))
+      if (key != "dbname") params_[key] = value;
   }
   std::string conninfo(const std::string& dbname, const std::string& role) const override {
     std::string out;
@@ -325,24 +332,14 @@ std::atomic<int> scratch_sequence{0};
 std::string with_session_settings(const std::string& conninfo,
                                   const std::vector<std::pair<std::string, std::string>>& settings,
                                   const std::string& application_name) {
-  char* err = nullptr;
-  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &err);
-  if (options == nullptr) {
-    std::string why = err ? err : "unparsable";
-    PQfreemem(err);
-    throw std::runtime_error("connection string: " + why);
-  }
   std::string out, session;
-  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
-    if (o->val == nullptr) continue;
-    std::string key = o->keyword;
+  for (const auto& [key, value] : conninfo_params(conninfo, "connection string")) {
     if (key == "options") {
-      session = o->val;
+      session = value;
     } else if (key != "application_name") {
-      out += fmt::format("{}={} ", key, quote_conninfo_value(o->val));
+      out += fmt::format("{}={} ", key, quote_conninfo_value(value));
     }
   }
-  PQconninfoFree(options);
   for (const auto& [name, value] : settings)
     session += fmt::format("{}-c {}={}", session.empty() ? "" : " ", name, value);
   if (!session.empty()) out += "options=" + quote_conninfo_value(session) + " ";
