@@ -37,12 +37,14 @@ def main():
     if plan(first) != plan(second):
         fail("the same seed gave the workers different commands")
 
-    for args, expected in [(["--threads", "4", "--ops", "0"], "too little contention"),
-                           (["--threads", "2", "--ops", "1"], "never reached both outcomes"),
-                           (["--threads", "8", "--ops", "100000", "--deadline-ms", "300"], "did not finish within")]:
+    # Two single operations usually overlap (then one fulfil cannot be both accepted and refused),
+    # but scheduling may run them one after the other: either way it is a precondition error.
+    for args, expected in [(["--threads", "4", "--ops", "0"], ["too little contention"]),
+                           (["--threads", "2", "--ops", "1"], ["never reached both outcomes", "too little contention"]),
+                           (["--threads", "8", "--ops", "100000", "--deadline-ms", "300"], ["did not finish within"])]:
         code, text = run(binary, out + "/c", "--seed", "1", *args)
-        if code != 2 or expected not in text:
-            fail(f"{' '.join(args)} gave exit {code}, expected 2 with '{expected}': {text[-1500:]}")
+        if code != 2 or not any(e in text for e in expected):
+            fail(f"{' '.join(args)} gave exit {code}, expected 2 with one of {expected}: {text[-1500:]}")
     print("check_stress_preconditions: ok: history saved, same seed same commands, preconditions are errors (2)")
     print("1 passed, 0 failed")
 
