@@ -40,8 +40,9 @@ def main():
     if v["schema_version"] != 2 or v["status"] != "pass" or v["profile"] != "smoke":
         fail(f"verdict.json: schema_version {v['schema_version']}, status {v['status']}, profile {v['profile']}")
     kinds = sorted(s["kind"] for s in v["suites"])
-    if kinds != ["fixture", "property", "stress"]:
-        fail(f"the smoke profile should run one suite of each kind, ran {kinds}")
+    # Every registered suite runs by default: at least one of each kind.
+    if sorted(set(kinds)) != ["fixture", "property", "stress"]:
+        fail(f"the smoke profile should run suites of each kind, ran {kinds}")
     for s in v["suites"]:
         for key in ["name", "kind", "status", "counts", "cases", "duration_ms", "stats"]:
             if key not in s:

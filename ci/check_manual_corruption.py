@@ -39,12 +39,13 @@ def main():
                                   capture_output=True, text=True)
 
         # Stock written by hand, consistent: the application role may insert, never update the journal.
-        # The application role sees and writes only the rows of the tenant its transaction names.
+        # The application role sees and writes only the rows of the tenant its transaction names. The
+        # batch costs nothing, so its movements have no value to post to the ledger (docs/MONEY.md).
         psql(app, """
           SET verdict.tenant = 'acme';
           INSERT INTO products (tenant_id, sku, name, created_at) VALUES ('acme', 'S1', 'Widget', '2026-01-01');
           INSERT INTO locations (tenant_id, code, created_at) VALUES ('acme', 'WH1', '2026-01-01');
-          INSERT INTO batches (tenant_id, product_id, code, unit_cost, created_at) VALUES ('acme', 1, 'B1', 1, '2026-01-01');
+          INSERT INTO batches (tenant_id, product_id, code, unit_cost, created_at) VALUES ('acme', 1, 'B1', 0, '2026-01-01');
           INSERT INTO movements (tenant_id, kind, batch_id, location_id, qty, balance_after, mutation_id, actor, as_of)
             VALUES ('acme', 'receive', 1, 1, 5, 5, 'by-hand', 'person', '2026-01-01');
           INSERT INTO on_hand (tenant_id, batch_id, location_id, qty, version) VALUES ('acme', 1, 1, 5, 1);""")

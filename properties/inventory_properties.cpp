@@ -14,7 +14,9 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "commands.hpp"
 #include "inventory_model.hpp"
+#include "support.hpp"
 #include "verdict/invariants.hpp"
 #include "verdict/stateful.hpp"
 #include "verdict/steps.hpp"
@@ -27,72 +29,13 @@ using model::InventoryModel;
 const std::vector<std::string> skus = {"SKU-A", "SKU-B"};
 const std::vector<std::string> batches = {"B1", "B2", "B3"};
 const std::vector<std::string> locations = {"WH1", "WH2", "WH3"};
-constexpr const char* tenant = "acme";
 
 // The fixed unit cost of a batch: a receipt with another cost is a different (refused) request.
 std::string unit_cost_of(const std::string& batch) {
   return batch == "B1" ? "1.5000" : batch == "B2" ? "2.0000" : "0.2500";
 }
 
-// The system side of one case: a fresh database, a connection, the step engine.
-struct Sut {
-  std::unique_ptr<verdict::db::ScratchDatabase> database;
-  std::unique_ptr<verdict::SystemConnection> connection;
-  std::unique_ptr<verdict::InvariantChecker> checker;
-  std::unique_ptr<verdict::StepEngine> engine;
-  verdict::stateful::Tally* tally = nullptr;
-  verdict::SuiteStats* stats_out = nullptr;  // gathers this case's steps, however it ends
-  std::vector<long long> movement_ids;       // the system's id of each model movement, in order
-  int setup_steps = 0;                       // tenant and catalogue set-up before the sequence
-  verdict::Clock clock;
-
-  Sut() = default;
-  Sut(const Sut&) = delete;
-  Sut& operator=(const Sut&) = delete;
-  ~Sut() {
-    if (stats_out && engine) stats_out->merge(engine->stats());
-  }
-
-  verdict::StepRecord run(const std::string& name, const json& args, const std::string& actor) {
-    verdict::Command c;
-    c.name = name;
-    c.tenant = tenant;
-    c.actor = actor;
-    c.as_of = clock.now_iso();
-    c.args_json = args.dump();
-    clock.advance(60);
-    try {
-      auto record = engine->execute(c);
-      if (tally) tally->record(name, record.outcome.status == verdict::OutcomeStatus::ok);
-      return record;
-    } catch (const std::exception& e) {
-      // The system answers with outcomes; an exception (or a failing invariant query) is a defect
-      // of the system under test, so it is a failure to shrink, not a harness error.
-      throw failure(engine->steps_run() + 1 - setup_steps, json{{"do", name}, {"actor", actor}, {"with", args}}.dump(),
-                    "an outcome", std::string("exception: ") + e.what());
-    }
-  }
-
-  static verdict::stateful::Failure failure(int step, std::string command, std::string expected, std::string actual) {
-    verdict::Finding f;
-    f.step_index = step;
-    f.command_json = std::move(command);
-    f.expected = std::move(expected);
-    f.actual = std::move(actual);
-    f.message = fmt::format("step {} {}: expected {}, got {}", f.step_index, f.command_json, f.expected, f.actual);
-    return verdict::stateful::Failure(std::move(f));
-  }
-};
-
-std::string command_text(const verdict::StepRecord& r) {
-  return json{{"do", r.command.name}, {"actor", r.command.actor}, {"with", json::parse(r.command.args_json)}}.dump();
-}
-
-std::string outcome_text(const verdict::StepOutcome& o) {
-  if (o.status == verdict::OutcomeStatus::ok) return "ok";
-  if (o.status == verdict::OutcomeStatus::unknown) return "unknown";
-  return fmt::format("error {} (field {})", o.code, o.field);
-}
+using props::Sut;
 
 std::string levels_text(const std::map<model::Slot, std::string>& m) {
   std::string s;
@@ -104,32 +47,22 @@ std::string levels_text(const std::map<model::Slot, std::string>& m) {
 // Compares one executed step with the model's prediction and the model's stock levels.
 void judge_step(Sut& sut, const verdict::StepRecord& record, const model::Expected& expected,
                 const InventoryModel& after) {
-  // Findings count steps of the generated sequence (1 = its first command), as the counterexample lists them.
+  props::judge_outcome(sut, record, {expected.ok, expected.code, expected.field});
   int step = record.index - sut.setup_steps;
-  std::string want = expected.ok ? "ok" : fmt::format("error {} (field {})", expected.code, expected.field);
-  std::string got = outcome_text(record.outcome);
-  if (want != got) throw Sut::failure(step, command_text(record), want, got + " " + record.outcome.message);
-  if (!record.violations.empty()) {
-    auto f = Sut::failure(step, command_text(record), "every invariant holds",
-                          verdict::describe_violations(record.violations));
-    f.finding.invariant_id = record.violations.front().invariant_id;
-    f.finding.rows_json = record.violations.front().rows_json;
-    throw f;
-  }
   if (record.outcome.status == verdict::OutcomeStatus::ok) {
     auto values = json::parse(record.outcome.values_json);
     if (values.contains("reversal_movement_ids")) {
-      for (const auto& id : values["reversal_movement_ids"]) sut.movement_ids.push_back(id.get<long long>());
+      for (const auto& id : values["reversal_movement_ids"]) sut.ids.push_back(id.get<long long>());
     } else if (values.contains("out_movement_id")) {
-      sut.movement_ids.push_back(values["out_movement_id"].get<long long>());
-      sut.movement_ids.push_back(values["in_movement_id"].get<long long>());
+      sut.ids.push_back(values["out_movement_id"].get<long long>());
+      sut.ids.push_back(values["in_movement_id"].get<long long>());
     } else if (values.contains("movement_id")) {
-      sut.movement_ids.push_back(values["movement_id"].get<long long>());
+      sut.ids.push_back(values["movement_id"].get<long long>());
     }
   }
   // Every on-hand level, not only the touched one: a write to the wrong slot shows up here.
   std::map<model::Slot, std::string> system_levels;
-  for (const auto& row : json::parse(sut.connection->read("stock", tenant, "{}"))) {
+  for (const auto& row : sut.read("stock")) {
     auto units = model::parse_units(row["qty"].get<std::string>());
     if (!units || *units != 0)
       system_levels[{row["sku"], row["batch"], row["location"]}] = row["qty"].get<std::string>();
@@ -138,22 +71,13 @@ void judge_step(Sut& sut, const verdict::StepRecord& record, const model::Expect
   for (const auto& [slot, units] : after.on_hand())
     if (units != 0) model_levels[slot] = model::format_units(units);
   if (system_levels != model_levels)
-    throw Sut::failure(step, command_text(record), "on-hand " + levels_text(model_levels),
+    throw Sut::failure(step, props::command_text(record), "on-hand " + levels_text(model_levels),
                        "on-hand " + levels_text(system_levels));
 }
 
-// judge_step, with an exception from the system's answers (a bad read, malformed values) turned
-// into a failure of the system: shrunk and reported with its step, never mistaken for the harness.
 void judge(Sut& sut, const verdict::StepRecord& executed, const model::Expected& expected,
            const InventoryModel& after) {
-  try {
-    judge_step(sut, executed, expected, after);
-  } catch (const verdict::stateful::Failure&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw Sut::failure(executed.index - sut.setup_steps, command_text(executed), "well-formed answers",
-                       std::string("exception: ") + e.what());
-  }
+  props::judging(sut, executed, [&] { judge_step(sut, executed, expected, after); });
 }
 
 // --- Generators: mostly from what the model holds, a measured share hostile. ---
@@ -200,45 +124,11 @@ rc::Gen<std::string> gen_delta(model::Units available) {
   });
 }
 
-// Mostly the tenant's admin; sometimes the helper, whose roles the sequence changes.
-rc::Gen<std::string> gen_actor() {
-  return rc::gen::weightedOneOf<std::string>({{4, rc::gen::just<std::string>(InventoryModel::admin)},
-                                              {1, rc::gen::just<std::string>(InventoryModel::helper)}});
-}
-
-using Command = rc::state::Command<InventoryModel, Sut>;
-
-// A command both sides run the same way: the model predicts on a copy of its state (`on`), the
-// system executes `name` with `args` as `actor`, and judge() compares outcome, stock levels and
-// invariants.
 template <typename Derived>
-struct ModelCommand : Command {
-  std::string actor = *gen_actor();
-  void apply(InventoryModel& m) const override { self().on(m); }
-  void run(const InventoryModel& m, Sut& sut) const override {
-    InventoryModel after = m;
-    auto expected = self().on(after);
-    judge(sut, sut.run(self().name(), self().args(), self().actor_of()), expected, after);
-  }
-  std::string actor_of() const { return actor; }
-  const Derived& self() const { return static_cast<const Derived&>(*this); }
-};
-
-// The admin grants or revokes a role of the helper.
-template <bool Grant>
-struct RoleChange : ModelCommand<RoleChange<Grant>> {
-  std::string role = *rc::gen::weightedOneOf<std::string>(
-      {{3, rc::gen::just<std::string>("clerk")}, {1, rc::gen::just<std::string>("viewer")}});
-  model::Expected on(InventoryModel& m) const { return Grant ? m.grant(role) : m.revoke(role); }
-  std::string name() const { return Grant ? "access.grant_role" : "access.revoke_role"; }
-  json args() const { return {{"actor", InventoryModel::helper}, {"role", role}}; }
-  std::string actor_of() const { return InventoryModel::admin; }
-  void show(std::ostream& os) const override {
-    os << fmt::format("{} {} {}", Grant ? "grant" : "revoke", InventoryModel::helper, role);
-  }
-};
-using GrantRole = RoleChange<true>;
-using RevokeRole = RoleChange<false>;
+using ModelCommand = props::ModelCommand<InventoryModel, judge, Derived>;
+using GrantRole = props::RoleChange<InventoryModel, judge, true>;
+using RevokeRole = props::RoleChange<InventoryModel, judge, false>;
+using Command = rc::state::Command<InventoryModel, Sut>;
 
 struct Receive : ModelCommand<Receive> {
   std::string sku = *rc::gen::elementOf(skus);
@@ -249,7 +139,7 @@ struct Receive : ModelCommand<Receive> {
     return m.receive(actor, sku, batch, location, qty, unit_cost_of(batch));
   }
   std::string name() const { return "inventory.receive"; }
-  json args() const {
+  json args(const Sut&) const {
     return {{"sku", sku}, {"batch", batch}, {"location", location}, {"qty", qty}, {"unit_cost", unit_cost_of(batch)}};
   }
   void show(std::ostream& os) const override {
@@ -265,7 +155,7 @@ struct Fulfill : ModelCommand<Fulfill> {
     return m.fulfill(actor, std::get<0>(slot), std::get<1>(slot), std::get<2>(slot), qty);
   }
   std::string name() const { return "inventory.fulfill"; }
-  json args() const {
+  json args(const Sut&) const {
     return {{"sku", std::get<0>(slot)}, {"batch", std::get<1>(slot)}, {"location", std::get<2>(slot)}, {"qty", qty}};
   }
   void show(std::ostream& os) const override {
@@ -284,7 +174,7 @@ struct Adjust : ModelCommand<Adjust> {
     return m.adjust(actor, std::get<0>(slot), std::get<1>(slot), std::get<2>(slot), delta, reason);
   }
   std::string name() const { return "inventory.adjust"; }
-  json args() const {
+  json args(const Sut&) const {
     return {{"sku", std::get<0>(slot)},
             {"batch", std::get<1>(slot)},
             {"location", std::get<2>(slot)},
@@ -317,7 +207,7 @@ struct Transfer : ModelCommand<Transfer> {
     return m.transfer(actor, std::get<0>(from), std::get<1>(from), std::get<2>(from), to, qty);
   }
   std::string name() const { return "inventory.transfer"; }
-  json args() const {
+  json args(const Sut&) const {
     return {{"sku", std::get<0>(from)},
             {"batch", std::get<1>(from)},
             {"from", std::get<2>(from)},
@@ -331,7 +221,7 @@ struct Transfer : ModelCommand<Transfer> {
 };
 
 struct Reverse : Command {
-  std::string actor = *gen_actor();
+  std::string actor = *props::gen_actor<InventoryModel>();
   // An index into the model's movements, drawn when the command is generated against a model;
   // mostly one not reversed yet (a reversal of those succeeds unless stock moved on).
   int index;
@@ -353,7 +243,7 @@ struct Reverse : Command {
   void run(const InventoryModel& m, Sut& sut) const override {
     InventoryModel after = m;
     auto expected = after.reverse(actor, index);
-    long long id = index >= 0 ? sut.movement_ids.at(index) : 999999999;
+    long long id = index >= 0 ? sut.ids.at(index) : 999999999;
     judge(sut, sut.run("inventory.reverse", {{"movement", id}}, actor), expected, after);
   }
   void show(std::ostream& os) const override { os << fmt::format("{}: reverse movement #{}", actor, index); }
@@ -362,28 +252,10 @@ struct Reverse : Command {
 // A fresh system per case: its own database, the tenant and the catalogue (as the model assumes).
 std::unique_ptr<Sut> make_system(const verdict::RunContext& context, verdict::stateful::Tally& tally,
                                  verdict::SuiteStats* stats) {
-  auto sut = std::make_unique<Sut>();
-  try {
-    sut->database = context.new_database("prop");
-    sut->connection = verdict::system_under_test().connect(sut->database->app_conninfo());
-    sut->checker = std::make_unique<verdict::InvariantChecker>(sut->database->admin_conninfo());
-    sut->engine = std::make_unique<verdict::StepEngine>(*sut->connection, *sut->checker);
-  } catch (const std::exception& e) {
-    throw verdict::stateful::HarnessError(e.what());
-  }
-  sut->stats_out = stats;
   std::vector<std::pair<std::string, json>> setup = {{"access.create_tenant", json::object()}};
   for (const auto& sku : skus) setup.push_back({"inventory.add_product", {{"sku", sku}, {"name", "Product " + sku}}});
   for (const auto& l : locations) setup.push_back({"inventory.add_location", {{"location", l}}});
-  for (const auto& [name, args] : setup) {
-    auto r = sut->run(name, args, InventoryModel::admin);
-    if (r.outcome.status != verdict::OutcomeStatus::ok)
-      throw Sut::failure(0, json{{"do", name}, {"with", args}}.dump(), "ok",
-                         outcome_text(r.outcome) + " " + r.outcome.message);
-  }
-  sut->setup_steps = sut->engine->steps_run();
-  sut->tally = &tally;
-  return sut;
+  return props::make_system(context, tally, stats, setup, InventoryModel::admin);
 }
 
 verdict::SuiteResult run_inventory(const verdict::RunContext& context, const verdict::PropertyParams& params) {
@@ -399,14 +271,7 @@ verdict::SuiteResult run_inventory(const verdict::RunContext& context, const ver
         initial, rc::state::gen::execOneOfWithArgs<Receive, Receive, Fulfill, Fulfill, Adjust, Transfer, Transfer,
                                                    Reverse, GrantRole, RevokeRole>());
   };
-  suite.finish = [](Sut& sut, int steps) {
-    auto violations = sut.engine->check_all();
-    if (violations.empty()) return;
-    auto f = Sut::failure(steps, "", "every invariant holds at the end", verdict::describe_violations(violations));
-    f.finding.invariant_id = violations.front().invariant_id;
-    f.finding.rows_json = violations.front().rows_json;
-    throw f;
-  };
+  suite.finish = props::finish;
   auto result = verdict::stateful::run(params, suite);
   result.stats.merge(stats);
   return result;

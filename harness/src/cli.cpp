@@ -518,11 +518,23 @@ json field_json(const FieldDecl& f) {
     if (!f.sign.empty()) j["sign"] = f.sign;
   }
   if (f.type == "enum") j["values"] = f.values;
+  if (f.type == "list") {
+    j["items_max"] = f.items_max;
+    j["items"] = json::array();
+    for (const auto& item : f.items) j["items"].push_back(field_json(item));
+  }
   return j;
 }
 
 std::string field_type_text(const FieldDecl& f) {
   if (f.type == "text") return fmt::format("text ≤ {}", f.length_max);
+  if (f.type == "list") {
+    std::string items;
+    for (const auto& item : f.items)
+      items += fmt::format("{}`{}`{}: {}", items.empty() ? "" : "; ", item.name, item.required ? "" : "?",
+                           field_type_text(item));
+    return fmt::format("list of 1–{} {{{}}}", f.items_max, items);
+  }
   if (f.type == "decimal")
     return fmt::format("decimal({}, {}){}", f.precision, f.scale, f.sign.empty() ? "" : ", " + f.sign);
   if (f.type == "enum") {

@@ -124,19 +124,30 @@ std::string outcome_text(const StepOutcome& o) {
 // declare is an error of the file, unless the step expects exactly that refusal
 // (VALIDATION_FAILED naming the field), which is how a scenario tests the system's own check.
 void check_declared_fields(const std::vector<FieldDecl>& fields, const json& with, const std::string& where,
-                           const std::string& what, const json& expect) {
-  if (!with.is_object()) throw FixtureError(fmt::format("{}: 'with' must be an object", where));
+                           const std::string& what, const json& expect, const std::string& prefix = "") {
+  if (!with.is_object())
+    throw FixtureError(fmt::format("{}: '{}' must be an object", where, prefix.empty() ? "with" : prefix));
   for (const auto& [key, value] : with.items()) {
-    bool declared = false;
-    for (const auto& f : fields) declared = declared || f.name == key;
-    if (declared) continue;
+    const FieldDecl* declared = nullptr;
+    for (const auto& f : fields)
+      if (f.name == key) declared = &f;
+    std::string path = prefix.empty() ? key : prefix + "." + key;
+    if (declared) {
+      // A list's items are objects declared by the list: a typo inside one is as much a typo.
+      if (declared->type == "list" && value.is_array()) {
+        for (std::size_t i = 0; i < value.size(); ++i)
+          if (value[i].is_object())
+            check_declared_fields(declared->items, value[i], where, what, expect, fmt::format("{}[{}]", path, i));
+      }
+      continue;
+    }
     bool expected_refusal =
-        expect.is_object() && expect.value("error", "") == "VALIDATION_FAILED" && expect.value("field", "") == key;
+        expect.is_object() && expect.value("error", "") == "VALIDATION_FAILED" && expect.value("field", "") == path;
     if (expected_refusal) continue;
     std::string names;
     for (const auto& f : fields) names += (names.empty() ? "" : ", ") + f.name;
     throw FixtureError(
-        fmt::format("{}: {} has no field '{}' (it declares: {})", where, what, key, names.empty() ? "none" : names));
+        fmt::format("{}: {} has no field '{}' (it declares: {})", where, what, path, names.empty() ? "none" : names));
   }
 }
 

@@ -53,6 +53,8 @@ class InventoryModel {
   // after the request's fields and before anything else (the system's order).
   static constexpr const char* admin = "property";
   static constexpr const char* helper = "helper";
+  // The roles the sequence grants the helper and revokes (a repeat weighs the draw).
+  static std::vector<std::string> grantable_roles() { return {"clerk", "clerk", "clerk", "viewer"}; }
   Expected grant(const std::string& role);   // to the helper, by the admin
   Expected revoke(const std::string& role);  // from the helper, by the admin
   const std::set<std::string>& helper_roles() const { return helper_roles_; }

@@ -41,6 +41,7 @@ Outcome<json> create_tenant(Tx& tx, const Args& a) {
       "INSERT INTO actor_roles (tenant_id, actor, role, granted_by, granted_at) "
       "VALUES ($1, $2, 'admin', $2, $3::timestamptz)",
       tx.tenant(), tx.context().actor, tx.context().as_of);
+  bootstrap_tenant(tx);  // what each module gives a new tenant (the ledger's chart, …)
   return json{{"tenant", tx.tenant()}, {"admin", tx.context().actor}};
 }
 

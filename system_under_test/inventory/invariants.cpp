@@ -246,6 +246,45 @@ ORDER BY movement_id)",
        "Something was sold or moved before it was there, even if later receipts hid it. Look for a "
        "mutation that checked stock without holding the on_hand row lock, or a movement inserted out of order.",
        reads_movements()});
+  all.push_back(
+      {"INV-STOCK-010", "inventory",
+       "The inventory account equals the stock's value (docs/MONEY.md): every movement but a transfer's posted one "
+       "journal moving the inventory account by its value, round(|qty| × unit cost, 2), signed as its qty (none "
+       "when that is 0.00); the full form also checks each tenant's inventory account against the sum of them all.",
+       fmt::format(R"(WITH m AS (
+  SELECT m.tenant_id, m.movement_id, m.kind, m.qty, b.unit_cost, round(abs(m.qty) * b.unit_cost, 2) AS value,
+         (m.transfer_id IS NOT NULL OR EXISTS (SELECT 1 FROM movements o WHERE o.movement_id = m.reverses_movement_id
+                                               AND o.transfer_id IS NOT NULL)) AS is_transfer
+  FROM movements m JOIN batches b ON b.batch_id = m.batch_id
+  WHERE {}),
+posted AS (
+  SELECT m.*,
+         (SELECT count(*) FROM journals j WHERE j.source = 'inventory.movement' AND j.source_id = m.movement_id)
+           AS journals,
+         (SELECT coalesce(sum(l.debit - l.credit), 0) FROM journals j
+          JOIN journal_lines l ON l.journal_id = j.journal_id
+          JOIN accounts a ON a.account_id = l.account_id AND a.role = 'inventory'
+          WHERE j.source = 'inventory.movement' AND j.source_id = m.movement_id) AS inventory_posted
+  FROM m),
+valuation AS (  -- full: each tenant's inventory account against the value of every movement
+  SELECT a.tenant_id, b.balance AS inventory_account,
+         coalesce((SELECT sum(sign(v.qty) * v.value) FROM m v WHERE v.tenant_id = a.tenant_id AND NOT v.is_transfer), 0)
+           AS stock_value
+  FROM accounts a JOIN account_balances b ON b.account_id = a.account_id
+  WHERE $1::jsonb IS NULL AND a.role = 'inventory')
+SELECT tenant_id, movement_id, kind, qty, unit_cost, sign(qty) * value AS expected, inventory_posted, journals
+FROM posted
+WHERE CASE WHEN is_transfer THEN journals <> 0
+           ELSE journals <> (CASE WHEN value > 0 THEN 1 ELSE 0 END) OR inventory_posted <> sign(qty) * value END
+UNION ALL
+SELECT tenant_id, NULL, 'valuation', NULL, NULL, stock_value, inventory_account, NULL
+FROM valuation WHERE inventory_account <> stock_value
+ORDER BY 1, 2)",
+                   in_scope(movement, "m.movement_id")),
+       "critical",
+       "Stock and its value in the ledger disagree: a movement posted nothing, twice, or the wrong amount, or a "
+       "journal moved the inventory account without a movement. The rows name the movement.",
+       reads_movements()});
   return all;
 }
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "../ledger/ledger.hpp"
 #include "sut/decimal.hpp"
 #include "sut/module.hpp"
 #include "sut/tx.hpp"
@@ -66,6 +67,7 @@ struct Slot {
   long long location_id = 0;
   Quantity qty;
   long long version = 0;
+  UnitPrice unit_cost;  // the batch's
 };
 
 // Locks the on-hand rows of `keys` in the documented order, creating missing ones at zero.
@@ -79,19 +81,22 @@ std::vector<Slot> lock_slots(Tx& tx, std::vector<std::pair<long long, long long>
     tx.touch(kinds::location, l);
     // One row per statement, in order: the lock order is the loop order. A missing row is created
     // at zero by the same statement (the common case, an existing row, costs one round trip).
-    auto r =
-        tx.exec("inventory_lock_slot",
-                "WITH found AS (SELECT qty, version FROM on_hand WHERE batch_id = $2 AND location_id = $3 FOR UPDATE), "
-                "created AS (INSERT INTO on_hand (tenant_id, batch_id, location_id, qty, version) "
-                "  SELECT $1, $2, $3, 0, 0 WHERE NOT EXISTS (SELECT 1 FROM found) "
-                "  ON CONFLICT (batch_id, location_id) DO NOTHING RETURNING qty, version) "
-                "SELECT qty::text, version FROM found UNION ALL SELECT qty::text, version FROM created",
-                tx.tenant(), b, l);
+    auto r = tx.exec(
+        "inventory_lock_slot",
+        "WITH found AS (SELECT qty, version FROM on_hand WHERE batch_id = $2 AND location_id = $3 FOR UPDATE), "
+        "created AS (INSERT INTO on_hand (tenant_id, batch_id, location_id, qty, version) "
+        "  SELECT $1, $2, $3, 0, 0 WHERE NOT EXISTS (SELECT 1 FROM found) "
+        "  ON CONFLICT (batch_id, location_id) DO NOTHING RETURNING qty, version) "
+        "SELECT qty::text, version, (SELECT unit_cost::text FROM batches WHERE batch_id = $2) FROM found "
+        "UNION ALL SELECT qty::text, version, (SELECT unit_cost::text FROM batches WHERE batch_id = $2) FROM created",
+        tx.tenant(), b, l);
     // A concurrent first movement created the row after our snapshot: take it again, now visible.
     if (r.empty()) throw RetryTransaction("on_hand row created concurrently");
     auto qty = Quantity::parse(r[0][0].as<std::string>(), "on_hand");
     if (!qty.ok()) throw std::logic_error("on_hand holds an unparsable quantity: " + r[0][0].as<std::string>());
-    slots.push_back(Slot{b, l, qty.value(), r[0][1].as<long long>()});
+    auto cost = UnitPrice::parse(r[0][2].as<std::string>(), "unit_cost");
+    if (!cost.ok()) throw std::logic_error("batches holds an unparsable unit cost: " + r[0][2].as<std::string>());
+    slots.push_back(Slot{b, l, qty.value(), r[0][1].as<long long>(), cost.value()});
   }
   return slots;
 }
@@ -139,6 +144,42 @@ long long move(Tx& tx, const char* kind, Slot& slot, Quantity qty, Quantity next
   return id;
 }
 
+// The ledger side of a movement (docs/MONEY.md "Inventory postings"): its value, round(|qty| × unit
+// cost, 2), from `debit_role` to `credit_role`. A value of 0.00 posts nothing. PERIOD_LOCKED names
+// as_of: the posting date is the request's business date.
+constexpr const char* posting_source = "inventory.movement";
+
+Outcome<std::optional<long long>> post_movement(Tx& tx, long long movement_id, const Slot& slot, Quantity qty,
+                                                const char* debit_role, const char* credit_role) {
+  Quantity magnitude = qty.is_negative() ? qty.negated() : qty;
+  auto value = multiply_rounded<Money>(magnitude, slot.unit_cost);
+  if (!value) return validation("qty", "qty: the movement's value exceeds the largest amount");
+  if (value->is_zero()) return std::optional<long long>();
+  auto debit = ledger::account_for_role(tx, debit_role, "sku");
+  if (!debit.ok()) return debit.error();
+  auto credit = ledger::account_for_role(tx, credit_role, "sku");
+  if (!credit.ok()) return credit.error();
+  ledger::Journal journal{ledger::date_of(tx.context().as_of),
+                          "",
+                          posting_source,
+                          movement_id,
+                          std::nullopt,
+                          {{debit.value(), *value, Money()}, {credit.value(), Money(), *value}}};
+  auto id = ledger::post(tx, journal, "qty", "as_of");
+  if (!id.ok()) return id.error();
+  return std::optional<long long>(id.value());
+}
+
+// A reversal movement posts the reversal of its original's journal, if that posted one.
+Outcome<std::optional<long long>> post_reversal(Tx& tx, long long original_id, long long reversal_id) {
+  auto original = ledger::journal_of(tx, posting_source, original_id);
+  if (!original) return std::optional<long long>();
+  auto id = ledger::reverse(tx, *original, ledger::date_of(tx.context().as_of), posting_source, reversal_id, "movement",
+                            "as_of");
+  if (!id.ok()) return id.error();
+  return std::optional<long long>(id.value());
+}
+
 json moved_json(long long movement_id, const Slot& slot) {
   return json{{"movement_id", movement_id},
               {"batch_id", slot.batch_id},
@@ -159,6 +200,13 @@ Outcome<json> simple_movement(Tx& tx, const Args& a, const char* kind, const cha
   auto next = apply_delta(slot, delta, qty_field);
   if (!next.ok()) return next.error();
   long long id = move(tx, kind, slot, delta, next.value(), a.text("reason"), std::nullopt, std::nullopt);
+  // fulfil: cost of goods sold out of inventory; adjust: inventory against the adjustments account.
+  bool out = delta.is_negative();
+  auto posted = post_movement(
+      tx, id, slot, delta,
+      out ? (negate ? ledger::roles::cogs : ledger::roles::inventory_adjustments) : ledger::roles::inventory,
+      out ? ledger::roles::inventory : ledger::roles::inventory_adjustments);
+  if (!posted.ok()) return posted.error();
   VERDICT_FAILPOINT("inventory.after_movement");
   return moved_json(id, slot);
 }
@@ -226,6 +274,8 @@ Outcome<json> receive(Tx& tx, const Args& a) {
   auto next = apply_delta(slots.front(), qty, "qty");
   if (!next.ok()) return next.error();
   long long id = move(tx, "receive", slots.front(), qty, next.value(), "", std::nullopt, std::nullopt);
+  auto posted = post_movement(tx, id, slots.front(), qty, ledger::roles::inventory, ledger::roles::inventory_clearing);
+  if (!posted.ok()) return posted.error();
   VERDICT_FAILPOINT("inventory.after_movement");
   return moved_json(id, slots.front());
 }
@@ -309,7 +359,11 @@ Outcome<json> reverse(Tx& tx, const Args& a) {
   for (std::size_t i = 0; i < legs.size(); ++i) {
     auto& [slot, delta] = plan[i];
     auto next = slot->qty.add(delta).value();
-    ids.push_back(move(tx, "reversal", *slot, delta, next, "", std::nullopt, legs[i][0].as<long long>()));
+    long long original = legs[i][0].as<long long>();
+    long long id = move(tx, "reversal", *slot, delta, next, "", std::nullopt, original);
+    auto posted = post_reversal(tx, original, id);
+    if (!posted.ok()) return posted.error();
+    ids.push_back(id);
   }
   VERDICT_FAILPOINT("inventory.after_movement");
   return json{{"movement_id", ids.front()}, {"reversal_movement_ids", ids}};
@@ -368,51 +422,48 @@ verdict::FieldDecl location(const char* name = "location", const char* what = "t
 }
 verdict::FieldDecl positive_qty() { return field::decimal("qty", 4, "positive", "quantity, scale 4, > 0"); }
 
-verdict::CommandDecl command(const char* name, const char* permission, const char* description,
-                             std::vector<verdict::FieldDecl> fields) {
-  return {name, "", permission, description, std::move(fields), true};
-}
-
 const struct Registrar {
   Registrar() {
     Module m;
     m.name = "inventory";
-    m.depends_on = {"access"};
+    m.depends_on = {"access", "ledger"};
     m.migrations = inventory_migrations();
     m.commands = {
-        {command("inventory.add_product", "catalog.manage", "Adds a product to the tenant's catalogue.",
-                 {sku(), field::text("name", name_length_max, "what it is called")}),
+        {command_decl("inventory.add_product", "catalog.manage", "Adds a product to the tenant's catalogue.",
+                      {sku(), field::text("name", name_length_max, "what it is called")}),
          nullptr, add_product},
-        {command("inventory.add_location", "catalog.manage", "Adds a stock location.", {location()}), nullptr,
+        {command_decl("inventory.add_location", "catalog.manage", "Adds a stock location.", {location()}), nullptr,
          add_location},
-        {command("inventory.receive", "inventory.move",
-                 "Receives stock into a batch at a location; the first receipt of a batch code creates the batch "
-                 "with its unit cost.",
-                 {sku(), batch(), location(), positive_qty(),
-                  field::decimal("unit_cost", 4, "non_negative",
-                                 "cost per unit, scale 4; required for a batch's first receipt, and equal to the "
-                                 "batch's cost afterwards",
-                                 false)}),
+        {command_decl("inventory.receive", "inventory.move",
+                      "Receives stock into a batch at a location; the first receipt of a batch code creates the batch "
+                      "with its unit cost.",
+                      {sku(), batch(), location(), positive_qty(),
+                       field::decimal("unit_cost", 4, "non_negative",
+                                      "cost per unit, scale 4; required for a batch's first receipt, and equal to the "
+                                      "batch's cost afterwards",
+                                      false)}),
          nullptr, receive},
-        {command("inventory.fulfill", "inventory.move", "Takes stock of a batch out at a location (a sale, a use).",
-                 {sku(), batch(), location(), positive_qty()}),
+        {command_decl("inventory.fulfill", "inventory.move",
+                      "Takes stock of a batch out at a location (a sale, a use).",
+                      {sku(), batch(), location(), positive_qty()}),
          nullptr, fulfill},
-        {command("inventory.adjust", "inventory.adjust", "Corrects stock up or down, with a reason.",
-                 {sku(), batch(), location(), field::decimal("delta", 4, "non_zero", "signed change, scale 4, ≠ 0"),
-                  field::text("reason", reason_length_max, "why (a stock count, damage…)")}),
+        {command_decl(
+             "inventory.adjust", "inventory.adjust", "Corrects stock up or down, with a reason.",
+             {sku(), batch(), location(), field::decimal("delta", 4, "non_zero", "signed change, scale 4, ≠ 0"),
+              field::text("reason", reason_length_max, "why (a stock count, damage…)")}),
          nullptr, adjust},
-        {command("inventory.transfer", "inventory.move",
-                 "Moves stock of a batch between two locations: two movements, written together.",
-                 {sku(), batch(), location("from", "the source location"), location("to", "the target location"),
-                  positive_qty()}),
+        {command_decl("inventory.transfer", "inventory.move",
+                      "Moves stock of a batch between two locations: two movements, written together.",
+                      {sku(), batch(), location("from", "the source location"), location("to", "the target location"),
+                       positive_qty()}),
          [](const Args& a) -> std::optional<Error> {
            if (a.text("from") == a.text("to")) return validation("to", "to: a transfer needs two different locations");
            return std::nullopt;
          },
          transfer},
-        {command("inventory.reverse", "inventory.reverse",
-                 "Reverses a movement exactly, at most once; either leg of a transfer reverses the pair.",
-                 {field::id("movement", "the movement to reverse")}),
+        {command_decl("inventory.reverse", "inventory.reverse",
+                      "Reverses a movement exactly, at most once; either leg of a transfer reverses the pair.",
+                      {field::id("movement", "the movement to reverse")}),
          nullptr, reverse},
     };
     m.reads = {
@@ -438,16 +489,6 @@ const struct Registrar {
          RetryClass::after_state_change,
          "The movement would drive on-hand stock of a batch at a location below zero.",
          {"VR002"}},
-        {codes::already_reversed,
-         422,
-         RetryClass::never,
-         "The movement has been reversed already; a reversal happens at most once.",
-         {}},
-        {codes::not_reversible,
-         422,
-         RetryClass::never,
-         "The record cannot be reversed (a reversal is never itself reversed).",
-         {}},
     };
     m.tables = {{"products", "", true},
                 {"locations", "", true},

@@ -10,12 +10,14 @@
 // one statement each before any check or write. Two mutations therefore never wait on each other in
 // a cycle; the wrapper's deadlock retry is for what this design cannot foresee.
 
+#include "sut/errors.hpp"
+
 namespace sut::inventory {
 
 namespace codes {
 inline constexpr const char* insufficient_stock = "INSUFFICIENT_STOCK";
-inline constexpr const char* already_reversed = "ALREADY_REVERSED";
-inline constexpr const char* not_reversible = "NOT_REVERSIBLE";
+inline constexpr const char* already_reversed = sut::codes::already_reversed;  // shared with the ledger
+inline constexpr const char* not_reversible = sut::codes::not_reversible;
 }  // namespace codes
 
 namespace kinds {

@@ -188,3 +188,26 @@ TEST(Decimal, SignPredicates) {
 }
 
 }  // namespace
+
+// docs/MONEY.md: a line amount is quantity × unit price rounded half away from zero to 2 places.
+std::string rounded(const std::string& qty, const std::string& price) {
+  auto amount = sut::multiply_rounded<Money>(quantity(qty), quantity(price));
+  return amount ? amount->to_string() : "overflow";
+}
+
+TEST(Decimal, ProductsRoundHalfAwayFromZeroToTheResultScale) {
+  EXPECT_EQ(rounded("3", "0.3333"), "1.00");   // 0.9999
+  EXPECT_EQ(rounded("1", "2.345"), "2.35");    // a half rounds up...
+  EXPECT_EQ(rounded("-1", "2.345"), "-2.35");  // ...and away from zero below it
+  EXPECT_EQ(rounded("1", "2.3449"), "2.34");   // just under a half rounds down
+  EXPECT_EQ(rounded("-1", "2.3449"), "-2.34");
+  EXPECT_EQ(rounded("0.0001", "0.0049"), "0.00");  // too small to post
+  EXPECT_EQ(rounded("0.0001", "50"), "0.01");      // 0.005 exactly
+  EXPECT_EQ(rounded("2.5", "4"), "10.00");
+}
+
+TEST(Decimal, ProductsOutOfRangeAreRefusedNotWrapped) {
+  EXPECT_EQ(rounded(max_quantity, max_quantity), "overflow");
+  EXPECT_EQ(rounded("10000000000", "10000000000"), "overflow");  // 10^20: NUMERIC(20,2) holds 18 digits
+  EXPECT_EQ(rounded("100000000", "100000000"), "10000000000000000.00");
+}

@@ -59,6 +59,16 @@ void stock(sut_test::Shop& shop) {
   shop.receive("B1", "WH1", "10");
 }
 
+// Two accounts a manual journal may name (the standard chart's are control accounts).
+void manual_accounts(sut_test::Shop& shop) {
+  sut_test::must(shop.run("ledger.add_account", {{"code", "6000"}, {"name", "Rent"}, {"type", "expense"}}), "rent");
+  sut_test::must(shop.run("ledger.add_account", {{"code", "3100"}, {"name", "Equity"}, {"type", "equity"}}), "equity");
+}
+json rent_journal() {
+  return {{"date", "2026-01-05"},
+          {"lines", {{{"account", "6000"}, {"debit", "100"}}, {{"account", "3100"}, {"credit", "100"}}}}};
+}
+
 // A call of `command` with `args` on a stocked shop (or a bare one).
 Mutation call(const std::string& command, const std::string& name, json args, bool stocked = true) {
   return {command, name, [command, args, stocked](sut_test::Shop& shop) {
@@ -102,6 +112,28 @@ const std::vector<Mutation>& mutations() {
          long long fulfilment = shop.fulfill("B1", "WH1", "4").movement_id;
          return std::function<Result()>([&shop, fulfilment] {
            return result_of(shop.run("inventory.reverse", {{"movement", fulfilment}}));
+         });
+       }},
+      call("ledger.add_account", "add an account", {{"code", "6000"}, {"name", "Rent"}, {"type", "expense"}}, false),
+      {"ledger.post_journal", "post a manual journal",
+       [](sut_test::Shop& shop) {
+         manual_accounts(shop);
+         return std::function<Result()>([&shop] { return result_of(shop.run("ledger.post_journal", rent_journal())); });
+       }},
+      {"ledger.reverse_journal", "reverse a manual journal",
+       [](sut_test::Shop& shop) {
+         manual_accounts(shop);
+         long long journal = sut_test::must(shop.run("ledger.post_journal", rent_journal()), "post")["journal_id"];
+         return std::function<Result()>([&shop, journal] {
+           return result_of(shop.run("ledger.reverse_journal", {{"journal_id", journal}}));
+         });
+       }},
+      call("ledger.lock_period", "lock a period", {{"period", "2026-01"}}, false),
+      {"ledger.unlock_period", "unlock a period",
+       [](sut_test::Shop& shop) {
+         sut_test::must(shop.run("ledger.lock_period", {{"period", "2026-01"}}), "lock");
+         return std::function<Result()>([&shop] {
+           return result_of(shop.run("ledger.unlock_period", {{"period", "2026-01"}}));
          });
        }},
       {"inventory.reverse", "reverse a transfer",

@@ -15,6 +15,7 @@
 #include <pqxx/pqxx>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "support.hpp"
@@ -23,12 +24,15 @@
 namespace {
 
 using json = nlohmann::json;
-using Row = std::map<std::string, std::string>;  // column -> value as text (how the checker reports)
+using sut_test::describe;
+using sut_test::no_violation;
+using sut_test::only_violation;
+using sut_test::Row;
 
 // Every inventory invariant has a test below; the registry test fails when one is added without.
-const std::set<std::string> covered_invariants = {"INV-STOCK-001", "INV-STOCK-002", "INV-STOCK-003",
-                                                  "INV-STOCK-004", "INV-STOCK-005", "INV-STOCK-006",
-                                                  "INV-STOCK-007", "INV-STOCK-008", "INV-STOCK-009"};
+const std::set<std::string> covered_invariants = {"INV-STOCK-001", "INV-STOCK-002", "INV-STOCK-003", "INV-STOCK-004",
+                                                  "INV-STOCK-005", "INV-STOCK-006", "INV-STOCK-007", "INV-STOCK-008",
+                                                  "INV-STOCK-009", "INV-STOCK-010"};
 
 constexpr long long unrelated_id = 999999;
 
@@ -42,36 +46,8 @@ struct Planted {
   long long transfer_id = 0;           // 0 = NULL
   long long reverses_movement_id = 0;  // 0 = NULL
   std::string balance_after = "";      // "" = the slot's true running balance after it
+  bool posted = true;                  // with its ledger journal (docs/MONEY.md), as the domain posts it
 };
-
-std::string describe(const std::vector<verdict::Violation>& found) {
-  std::string out;
-  for (const auto& v : found) out += fmt::format("\n  {}: {}", v.invariant_id, v.rows_json);
-  return found.empty() ? " none" : out;
-}
-
-// Exactly one violation, of `id`, with exactly one row carrying `expected` (a subset of its columns).
-::testing::AssertionResult only_violation(const std::vector<verdict::Violation>& found, const std::string& id,
-                                          const Row& expected) {
-  if (found.size() != 1 || found.front().invariant_id != id) {
-    return ::testing::AssertionFailure() << "expected exactly " << id << ", got:" << describe(found);
-  }
-  json rows = json::parse(found.front().rows_json);
-  if (rows.size() != 1 || found.front().row_count != 1) {
-    return ::testing::AssertionFailure() << "expected one violating row, got:" << describe(found);
-  }
-  for (const auto& [column, value] : expected) {
-    if (!rows[0].contains(column) || rows[0][column] != value) {
-      return ::testing::AssertionFailure() << "expected " << column << " = " << value << ", got:" << describe(found);
-    }
-  }
-  return ::testing::AssertionSuccess();
-}
-
-::testing::AssertionResult no_violation(const std::vector<verdict::Violation>& found) {
-  if (found.empty()) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "expected no violation, got:" << describe(found);
-}
 
 std::string text(long long id) { return std::to_string(id); }
 
@@ -119,8 +95,53 @@ class InventoryInvariants : public ::testing::Test {
       w.exec_params("INSERT INTO on_hand (tenant_id, batch_id, location_id, qty) VALUES ('acme', $1, $2, $3::numeric)",
                     m.batch_id, m.location_id, m.qty);
     }
+    if (m.posted) post(w, id, m);
     w.commit();
     return id;
+  }
+
+  // The movement's journal, as inventory posts it (its value between the inventory and the
+  // adjustments accounts), with the lines' running balances and the balances moved: so that a
+  // planted movement breaks only the invariant its test is about. A transfer's leg, a reversal of
+  // one, or a value of 0.00 posts nothing.
+  static void post(pqxx::work& w, long long movement, const Planted& m) {
+    if (m.transfer_id != 0) return;
+    if (m.reverses_movement_id != 0 &&
+        !w.exec_params("SELECT 1 FROM movements WHERE movement_id = $1 AND transfer_id IS NOT NULL",
+                       m.reverses_movement_id)
+             .empty())
+      return;
+    auto value = w.exec_params("SELECT round(abs($1::numeric) * unit_cost, 2)::text FROM batches WHERE batch_id = $2",
+                               m.qty, m.batch_id);
+    if (value.empty() || value[0][0].as<std::string>() == "0.00") return;
+    std::string v = value[0][0].as<std::string>();
+    auto account = [&](const char* role) {
+      return w.exec_params1("SELECT account_id FROM accounts WHERE tenant_id = 'acme' AND role = $1", role)[0]
+          .as<long long>();
+    };
+    bool in = m.qty.front() != '-';
+    long long debit = account(in ? "inventory" : "inventory_adjustments");
+    long long credit = account(in ? "inventory_adjustments" : "inventory");
+    long long journal =
+        w.exec_params1(
+             "INSERT INTO journals (tenant_id, posted_on, period, source, source_id, posting_seq, content_hash, "
+             "created_xact, mutation_id, actor, as_of) VALUES ('acme', '2026-01-01', '2026-01', 'inventory.movement', "
+             "$1, nextval('posting_seq'), ledger_content_hash('2026-01-01', NULL, ARRAY[$2::bigint, $3::bigint], "
+             "ARRAY[$4::numeric, 0]::numeric(20,2)[], ARRAY[0, $4::numeric]::numeric(20,2)[]), pg_current_xact_id(), "
+             "'planted', 'planter', '2026-01-01T00:00:00Z') RETURNING journal_id",
+             movement, debit, credit, v)[0]
+            .as<long long>();
+    int line_no = 0;
+    for (auto [account_id, debit_amount, credit_amount] :
+         {std::tuple<long long, std::string, std::string>{debit, v, "0"}, {credit, "0", v}}) {
+      w.exec_params(
+          "INSERT INTO journal_lines (tenant_id, journal_id, line_no, account_id, debit, credit, balance_after) "
+          "VALUES ('acme', $1, $2, $3, $4::numeric, $5::numeric, coalesce((SELECT balance_after FROM journal_lines "
+          "WHERE account_id = $3 ORDER BY line_id DESC LIMIT 1), 0) + $4::numeric - $5::numeric)",
+          journal, ++line_no, account_id, debit_amount, credit_amount);
+      w.exec_params("UPDATE account_balances SET balance = balance + $2::numeric - $3::numeric WHERE account_id = $1",
+                    account_id, debit_amount, credit_amount);
+    }
   }
   void admin_sql(const std::string& sql) { verdict::db::exec_admin(db_->admin_conninfo(), sql); }
 
@@ -298,6 +319,26 @@ TEST_F(InventoryInvariants, Stock009StockWentNegativeAndWasHiddenByALaterReceipt
   const Row row{{"movement_id", text(oversell)}, {"running_qty", "-5.0000"}, {"batch_id", text(batch_)}};
   EXPECT_TRUE(only_violation(check_full(), "INV-STOCK-009", row));
   EXPECT_TRUE(only_violation(check_scoped(batch_, wh1_, oversell), "INV-STOCK-009", row));
+  EXPECT_TRUE(no_violation(check_unrelated()));
+}
+
+TEST_F(InventoryInvariants, Stock010AMovementThatPostedNothingToTheLedger) {
+  Planted receipt{"receive", batch_, wh1_, "5", ""};
+  receipt.posted = false;  // the stock moved, its value did not
+  long long unposted = plant(receipt);
+
+  const Row row{{"movement_id", text(unposted)}, {"journals", "0"}, {"expected", "12.50"}, {"inventory_posted", "0"}};
+  EXPECT_TRUE(only_violation(check_scoped(batch_, wh1_, unposted), "INV-STOCK-010", row));
+  // The full form names the movement, and the tenant's inventory account against the stock's value.
+  auto found = check_full();
+  ASSERT_EQ(found.size(), 1u) << describe(found);
+  EXPECT_EQ(found.front().invariant_id, "INV-STOCK-010");
+  auto rows = json::parse(found.front().rows_json);
+  ASSERT_EQ(rows.size(), 2u) << describe(found);
+  EXPECT_EQ(rows[0]["movement_id"], text(unposted));
+  EXPECT_EQ(rows[1]["kind"], "valuation");
+  EXPECT_EQ(rows[1]["expected"], "37.50");  // 10 + 5 at unit cost 2.5
+  EXPECT_EQ(rows[1]["inventory_posted"], "25.00");
   EXPECT_TRUE(no_violation(check_unrelated()));
 }
 

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -14,6 +15,7 @@
 
 #include "sut/errors.hpp"
 #include "sut/session.hpp"
+#include "verdict/invariants.hpp"
 #include "verdict/runtime.hpp"
 #include "verdict/server.hpp"
 
@@ -134,5 +136,37 @@ class Shop {
   sut::Session session_;
   sut::RequestContext context_;
 };
+
+// What the invariant tests compare: a violating row's columns (values as text, as the checker reports).
+using Row = std::map<std::string, std::string>;
+
+inline std::string describe(const std::vector<verdict::Violation>& found) {
+  std::string out;
+  for (const auto& v : found) out += fmt::format("\n  {}: {}", v.invariant_id, v.rows_json);
+  return found.empty() ? " none" : out;
+}
+
+// Exactly one violation, of `id`, with exactly one row carrying `expected` (a subset of its columns).
+inline ::testing::AssertionResult only_violation(const std::vector<verdict::Violation>& found, const std::string& id,
+                                                 const Row& expected) {
+  if (found.size() != 1 || found.front().invariant_id != id) {
+    return ::testing::AssertionFailure() << "expected exactly " << id << ", got:" << describe(found);
+  }
+  json rows = json::parse(found.front().rows_json);
+  if (rows.size() != 1 || found.front().row_count != 1) {
+    return ::testing::AssertionFailure() << "expected one violating row, got:" << describe(found);
+  }
+  for (const auto& [column, value] : expected) {
+    if (!rows[0].contains(column) || rows[0][column] != value) {
+      return ::testing::AssertionFailure() << "expected " << column << " = " << value << ", got:" << describe(found);
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+inline ::testing::AssertionResult no_violation(const std::vector<verdict::Violation>& found) {
+  if (found.empty()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "expected no violation, got:" << describe(found);
+}
 
 }  // namespace sut_test

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <set>
+#include <tuple>
 
 #include "support.hpp"
 #include "verdict/server.hpp"
@@ -35,6 +36,17 @@ class Tenancy : public ::testing::Test {
         globex_.run("inventory.receive",
                     {{"sku", "SKU-G"}, {"batch", "GB"}, {"location", "GW1"}, {"qty", "5"}, {"unit_cost", "1"}}),
         "receive"));
+    // A manual journal on accounts only globex has, and a locked month.
+    sut_test::must(globex_.run("ledger.add_account", {{"code", "6000"}, {"name", "Rent"}, {"type", "expense"}}),
+                   "rent");
+    sut_test::must(globex_.run("ledger.add_account", {{"code", "3100"}, {"name", "Equity"}, {"type", "equity"}}),
+                   "equity");
+    journal_ = sut_test::must(globex_.run("ledger.post_journal", their_journal()), "journal")["journal_id"];
+    sut_test::must(globex_.run("ledger.lock_period", {{"period", "2026-03"}}), "lock");
+  }
+  static json their_journal() {
+    return {{"date", "2026-01-05"},
+            {"lines", {{{"account", "6000"}, {"debit", "10"}}, {{"account", "3100"}, {"credit", "10"}}}}};
   }
   std::string fingerprints() { return verdict::db::table_fingerprints(db_->admin_conninfo(), table_names()); }
 
@@ -42,6 +54,7 @@ class Tenancy : public ::testing::Test {
   sut_test::Shop globex_{db_->app_conninfo(), "globex"};
   sut_test::Shop acme_{db_->app_conninfo(), "acme"};
   sut_test::Moved receipt_;
+  long long journal_ = 0;
 };
 
 // Another tenant's keys for every command that names existing rows. Commands that only create rows
@@ -52,8 +65,13 @@ struct CrossTenant {
   std::string field;  // the field NOT_FOUND names
 };
 
-std::vector<CrossTenant> cross_tenant_calls(long long their_movement) {
+std::vector<CrossTenant> cross_tenant_calls(long long their_movement, long long their_journal) {
   return {
+      {"ledger.post_journal",
+       {{"date", "2026-01-05"},
+        {"lines", {{{"account", "6000"}, {"debit", "1"}}, {{"account", "3100"}, {"credit", "1"}}}}},
+       "lines[0].account"},
+      {"ledger.reverse_journal", {{"journal_id", their_journal}}, "journal_id"},
       {"inventory.receive",
        {{"sku", "SKU-G"}, {"batch", "GB"}, {"location", "GW1"}, {"qty", "1"}, {"unit_cost", "1"}},
        "sku"},
@@ -66,11 +84,13 @@ std::vector<CrossTenant> cross_tenant_calls(long long their_movement) {
       {"access.revoke_role", {{"actor", "gina"}, {"role", "viewer"}}, "role"},  // gina is globex's viewer
   };
 }
-const std::set<std::string> names_no_existing_rows = {"access.create_tenant", "access.grant_role",
-                                                      "inventory.add_product", "inventory.add_location"};
+// (A period is the caller's own: acme's lock of 2026-03 is acme's, whatever globex did.)
+const std::set<std::string> names_no_existing_rows = {
+    "access.create_tenant", "access.grant_role",  "inventory.add_product", "inventory.add_location",
+    "ledger.add_account",   "ledger.lock_period", "ledger.unlock_period"};
 
 TEST_F(Tenancy, EveryCommandGivenAnotherTenantsKeysIsNotFoundAndWritesNothing) {
-  auto calls = cross_tenant_calls(receipt_.movement_id);
+  auto calls = cross_tenant_calls(receipt_.movement_id, journal_);
   for (const auto& command : verdict::system_under_test().commands) {
     bool placed = names_no_existing_rows.count(command.name) > 0;
     for (const auto& c : calls) placed = placed || c.command == command.name;
@@ -88,6 +108,24 @@ TEST_F(Tenancy, EveryCommandGivenAnotherTenantsKeysIsNotFoundAndWritesNothing) {
   }
 }
 
+// acme's trial balance: its own standard chart, nothing posted (none of globex's totals or accounts).
+json acme_untouched_trial_balance() {
+  json accounts = json::array();
+  for (const auto& [code, name, type] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"1000", "Cash", "asset"},
+           {"1100", "Accounts receivable", "asset"},
+           {"1200", "Inventory", "asset"},
+           {"2000", "Accounts payable", "liability"},
+           {"2100", "Goods received not invoiced", "liability"},
+           {"2200", "Customer credit", "liability"},
+           {"3000", "Fund capital", "equity"},
+           {"4000", "Revenue", "revenue"},
+           {"5000", "Cost of goods sold", "expense"},
+           {"5100", "Inventory adjustments", "expense"}})
+    accounts.push_back({{"code", code}, {"name", name}, {"type", type}, {"debit", "0.00"}, {"credit", "0.00"}});
+  return {{"accounts", accounts}, {"debit", "0.00"}, {"credit", "0.00"}};
+}
+
 TEST_F(Tenancy, EveryReadGivenAnotherTenantsKeysFindsNothingOfTheirs) {
   std::map<std::string, std::pair<json, json>> reads = {
       // read -> (args naming globex's rows, what acme gets)
@@ -98,6 +136,10 @@ TEST_F(Tenancy, EveryReadGivenAnotherTenantsKeysFindsNothingOfTheirs) {
       {"stock", {json::object(), json::array()}},
       {"roles", {{{"actor", "clerk"}}, json::parse(R"(["admin"])")}},  // acme's own clerk, not globex's
       {"audit_head", {json::object(), {{"seq", 1}}}},                  // acme's chain: its creation only
+      {"journal", {{{"journal_id", journal_}}, {{"error", "NOT_FOUND"}, {"field", "journal_id"}}}},
+      {"account_balance", {{{"account", "6000"}}, {{"error", "NOT_FOUND"}, {"field", "account"}}}},
+      {"period", {{{"period", "2026-03"}}, "open"}},  // globex locked its March, not acme's
+      {"trial_balance", {json::object(), acme_untouched_trial_balance()}},
   };
   auto connection = verdict::system_under_test().connect(db_->app_conninfo());
   for (const auto& r : verdict::system_under_test().reads) {

@@ -51,6 +51,14 @@ verdict::FieldDecl instant(std::string name, std::string description, bool requi
   return make(std::move(name), "instant", std::move(description), required);
 }
 
+verdict::FieldDecl list(std::string name, std::vector<verdict::FieldDecl> items, int items_max, std::string description,
+                        bool required) {
+  auto f = make(std::move(name), "list", std::move(description), required);
+  f.items = std::move(items);
+  f.items_max = items_max;
+  return f;
+}
+
 }  // namespace field
 
 namespace {
@@ -70,9 +78,12 @@ std::optional<Error> check_text(const std::string& value, const verdict::FieldDe
   return std::nullopt;
 }
 
-// One field's value in canonical form, or the error naming it.
-Outcome<json> canonical_value(const verdict::FieldDecl& f, const json& v) {
-  const char* name = f.name.c_str();
+// One field's value in canonical form, or the error naming it (`path`: its name, with the list item's
+// path before it).
+Outcome<json> canonical_value(const verdict::FieldDecl& declared, const json& v, const std::string& path) {
+  verdict::FieldDecl f = declared;
+  f.name = path;
+  const char* name = path.c_str();
   if (f.type == "text") {
     if (!v.is_string()) return validation(f.name, fmt::format("{}: expected a string", name));
     if (auto e = check_text(v.get<std::string>(), f)) return *e;
@@ -133,6 +144,21 @@ Outcome<json> canonical_value(const verdict::FieldDecl& f, const json& v) {
       return validation(f.name, fmt::format("{}: expected {}", name, is_date ? "YYYY-MM-DD" : "YYYY-MM-DDTHH:MM:SSZ"));
     return v;
   }
+  if (f.type == "list") {
+    if (!v.is_array()) return validation(f.name, fmt::format("{}: expected a list of objects", name));
+    if (v.empty()) return validation(f.name, fmt::format("{}: needs at least one item", name));
+    if (v.size() > static_cast<std::size_t>(f.items_max))
+      return validation(f.name, fmt::format("{}: more than {} items", name, f.items_max));
+    json items = json::array();
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      std::string item_path = fmt::format("{}[{}]", path, i);
+      if (!v[i].is_object()) return validation(item_path, fmt::format("{}: expected an object", item_path));
+      auto item = validate_args(f.items, v[i], item_path);
+      if (!item.ok()) return item.error();
+      items.push_back(item.value().canonical());
+    }
+    return items;
+  }
   std::abort();  // a declaration with an unknown type is a programmer error
 }
 
@@ -183,19 +209,34 @@ long long Args::id(const std::string& name) const {
   return it == values_.end() ? 0 : it->get<long long>();
 }
 
+std::vector<Args> Args::list(const std::string& name) const {
+  std::vector<Args> out;
+  auto it = values_.find(name);
+  if (it == values_.end()) return out;
+  for (const auto& item : *it) {
+    Args a;
+    a.values_ = item;
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
 bool Args::flag(const std::string& name) const {
   auto it = values_.find(name);
   return it != values_.end() && it->get<bool>();
 }
 
-Outcome<Args> validate_args(const std::vector<verdict::FieldDecl>& fields, const json& args) {
+Outcome<Args> validate_args(const std::vector<verdict::FieldDecl>& fields, const json& args,
+                            const std::string& prefix) {
+  auto path_of = [&](const std::string& name) { return prefix.empty() ? name : prefix + "." + name; };
   for (const auto& [key, value] : args.items()) {
     bool declared = false;
     for (const auto& f : fields) declared = declared || f.name == key;
     if (!declared) {
       std::string list;
       for (const auto& f : fields) list += (list.empty() ? "" : ", ") + f.name;
-      return validation(key, fmt::format("{}: unknown field (declared: {})", key, list.empty() ? "none" : list));
+      return validation(path_of(key),
+                        fmt::format("{}: unknown field (declared: {})", path_of(key), list.empty() ? "none" : list));
     }
   }
   Args out;
@@ -203,10 +244,10 @@ Outcome<Args> validate_args(const std::vector<verdict::FieldDecl>& fields, const
   for (const auto& f : fields) {
     auto it = args.find(f.name);
     if (it == args.end() || it->is_null()) {
-      if (f.required) return validation(f.name, fmt::format("{}: is required", f.name));
+      if (f.required) return validation(path_of(f.name), fmt::format("{}: is required", path_of(f.name)));
       continue;
     }
-    auto value = canonical_value(f, *it);
+    auto value = canonical_value(f, *it, path_of(f.name));
     if (!value.ok()) return value.error();
     out.values_[f.name] = value.value();
   }

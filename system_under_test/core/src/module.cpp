@@ -12,10 +12,16 @@
 namespace sut {
 namespace {
 
-// Function-local statics: registrars in other translation units run during static initialisation.
+// Function-local statics: registrars in other translation units run during static initialisation,
+// in link order, so a module may register before a module it depends on: the order is made on
+// first use, after every registrar has run.
 std::vector<Module>& registered() {
   static std::vector<Module> all;
   return all;
+}
+bool& is_ordered() {
+  static bool ordered_yet = false;
+  return ordered_yet;
 }
 
 [[noreturn]] void die(const std::string& message) {
@@ -65,12 +71,17 @@ void register_module(Module module) {
   for (auto& t : module.tables) t.module = module.name;
   for (auto& f : module.failpoints) f.module = module.name;
   for (auto& i : module.invariants) i.module = module.name;
-  auto all = registered();
-  all.push_back(std::move(module));
-  registered() = ordered(std::move(all));
+  if (is_ordered()) die("module " + module.name + " registered after the registry was first used");
+  registered().push_back(std::move(module));
 }
 
-const std::vector<Module>& modules() { return registered(); }
+const std::vector<Module>& modules() {
+  if (!is_ordered()) {
+    registered() = ordered(std::move(registered()));
+    is_ordered() = true;
+  }
+  return registered();
+}
 
 const CommandDef* find_command(const std::string& name) {
   for (const auto& m : modules())
@@ -84,6 +95,11 @@ const ReadDef* find_read(const std::string& name) {
     for (const auto& r : m.reads)
       if (r.decl.name == name) return &r;
   return nullptr;
+}
+
+void bootstrap_tenant(Tx& tx) {
+  for (const auto& m : modules())
+    if (m.bootstrap_tenant) m.bootstrap_tenant(tx);
 }
 
 std::vector<CodeInfo> all_codes() {

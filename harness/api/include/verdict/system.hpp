@@ -62,13 +62,15 @@ struct ErrorCodeInfo {
 // validation, `verdict commands`, docs/COMMANDS.md and generated arguments.
 struct FieldDecl {
   std::string name;
-  std::string type;  // text | id | decimal | date | instant | bool | enum
+  std::string type;  // text | id | decimal | date | instant | bool | enum | list
   bool required = true;
   int length_max = 0;               // text: longest accepted value (bytes)
   int scale = 0;                    // decimal: places after the point
   int precision = 20;               // decimal: total digits (NUMERIC(precision, scale))
   std::string sign;                 // decimal: "" (any) | positive | non_negative | non_zero
   std::vector<std::string> values;  // enum: the accepted values
+  std::vector<FieldDecl> items;     // list: the fields of each item (an object)
+  int items_max = 0;                // list: most items accepted (at least one is required)
   std::string description;
 };
 

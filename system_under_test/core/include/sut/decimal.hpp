@@ -89,6 +89,21 @@ class Decimal {
 };
 
 using Quantity = Decimal<4, 20>;
+using UnitPrice = Decimal<4, 20>;  // unit prices, unit costs, rates (NUMERIC(20,4))
 using Money = Decimal<2, 20>;
+using Balance = Decimal<2, 22>;  // running balances (NUMERIC(22,2))
+
+// a × b rounded half away from zero to scale R (docs/MONEY.md): a line amount is
+// multiply_rounded<Money>(quantity, unit_price). nullopt when the result is out of range.
+template <typename Result, int S1, int P1, int S2, int P2>
+std::optional<Result> multiply_rounded(Decimal<S1, P1> a, Decimal<S2, P2> b) {
+  static_assert(S1 + S2 >= Result::scale);
+  int128 product = 0;
+  if (__builtin_mul_overflow(a.units(), b.units(), &product)) return std::nullopt;
+  const int128 divisor = pow10_i128(S1 + S2 - Result::scale);
+  int128 quotient = product / divisor, remainder = product % divisor;
+  if (2 * (remainder < 0 ? -remainder : remainder) >= divisor) quotient += product < 0 ? -1 : 1;
+  return Result::from_units(quotient);
+}
 
 }  // namespace sut

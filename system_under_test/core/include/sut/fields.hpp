@@ -25,6 +25,9 @@ verdict::FieldDecl enumeration(std::string name, std::vector<std::string> values
 verdict::FieldDecl boolean(std::string name, std::string description, bool required = false);
 verdict::FieldDecl date(std::string name, std::string description, bool required = true);
 verdict::FieldDecl instant(std::string name, std::string description, bool required = true);
+// A list of 1..items_max objects, each validated against `items` (errors name "lines[2].debit").
+verdict::FieldDecl list(std::string name, std::vector<verdict::FieldDecl> items, int items_max, std::string description,
+                        bool required = true);
 }  // namespace field
 
 // Validated arguments. Every value is in its canonical form: decimals at their declared scale
@@ -32,14 +35,15 @@ verdict::FieldDecl instant(std::string name, std::string description, bool requi
 class Args {
  public:
   bool has(const std::string& name) const { return values_.contains(name); }
-  std::string text(const std::string& name) const;  // text, enum, date, instant, decimal
-  long long id(const std::string& name) const;      // 0 when absent
-  bool flag(const std::string& name) const;         // false when absent
+  std::string text(const std::string& name) const;        // text, enum, date, instant, decimal
+  long long id(const std::string& name) const;            // 0 when absent
+  bool flag(const std::string& name) const;               // false when absent
+  std::vector<Args> list(const std::string& name) const;  // a list field's items; empty when absent
   // The canonical request: the same for two requests that mean the same (the idempotency fingerprint).
   const nlohmann::json& canonical() const { return values_; }
 
  private:
-  friend Outcome<Args> validate_args(const std::vector<verdict::FieldDecl>&, const nlohmann::json&);
+  friend Outcome<Args> validate_args(const std::vector<verdict::FieldDecl>&, const nlohmann::json&, const std::string&);
   nlohmann::json values_ = nlohmann::json::object();
 };
 
@@ -49,7 +53,9 @@ bool valid_utf8(const std::string& text);
 bool valid_date(const std::string& text);
 bool valid_instant(const std::string& text);
 
-// REQUIRES: args is a JSON object (the caller says so otherwise, naming "with").
-Outcome<Args> validate_args(const std::vector<verdict::FieldDecl>& fields, const nlohmann::json& args);
+// REQUIRES: args is a JSON object (the caller says so otherwise, naming "with"). `prefix` is the
+// path of a list item ("lines[2]"), put before every field name an error names.
+Outcome<Args> validate_args(const std::vector<verdict::FieldDecl>& fields, const nlohmann::json& args,
+                            const std::string& prefix = "");
 
 }  // namespace sut

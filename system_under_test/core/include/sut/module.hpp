@@ -30,6 +30,12 @@ struct CommandDef {
   std::function<Outcome<json>(Tx&, const Args&)> apply;
 };
 
+// A command's declaration; it accepts an idempotency key (its module is filled in at registration).
+inline verdict::CommandDecl command_decl(std::string name, std::string permission, std::string description,
+                                         std::vector<verdict::FieldDecl> fields) {
+  return {std::move(name), "", std::move(permission), std::move(description), std::move(fields), true};
+}
+
 // A read: declared fields, run in a read-only transaction in the caller's tenant.
 struct ReadDef {
   verdict::ReadDecl decl;
@@ -47,6 +53,9 @@ struct Module {
   std::vector<CodeInfo> codes;
   std::vector<verdict::TableDecl> tables;
   std::vector<verdict::VerifierDecl> verifiers;
+  // What a new tenant starts with in this module (e.g. the ledger's chart of accounts), run by
+  // access.create_tenant inside its transaction, dependencies first. May be empty.
+  std::function<void(Tx&)> bootstrap_tenant;
 };
 
 // Called from a module's static registrar. Aborts on a duplicate module, command, read or code.
@@ -59,6 +68,8 @@ const ReadDef* find_read(const std::string& name);
 std::vector<CodeInfo> all_codes();
 // The code a database error's SQLSTATE means, if a module claimed it.
 std::optional<std::string> code_for_sqlstate(const std::string& sqlstate);
+// Every module's tenant bootstrap, dependencies first (access.create_tenant calls it).
+void bootstrap_tenant(Tx& tx);
 // Every module's migrations in order.
 std::vector<Migration> all_migrations();
 

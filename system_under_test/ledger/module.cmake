@@ -1,0 +1,1 @@
+verdict_sut_module(ledger SOURCES ledger.cpp invariants.cpp)
