@@ -5,7 +5,6 @@
 namespace model {
 namespace {
 
-Expected fail(std::string code, std::string field) { return Expected{false, std::move(code), std::move(field), 0}; }
 Expected done(int created) { return Expected{true, "", "", created}; }
 
 bool contains(const std::vector<std::string>& v, const std::string& x) {
@@ -66,19 +65,8 @@ Units InventoryModel::level(const Slot& slot) const {
   return it == on_hand_.end() ? 0 : it->second;
 }
 
-bool InventoryModel::forbidden(const std::string& actor) const {
-  return actor != admin && !helper_roles_.count("clerk");
-}
-
-Expected InventoryModel::grant(const std::string& role) {
-  helper_roles_.insert(role);
-  return done(0);
-}
-
-Expected InventoryModel::revoke(const std::string& role) {
-  if (!helper_roles_.erase(role)) return fail("NOT_FOUND", "role");
-  return done(0);
-}
+Expected InventoryModel::grant(const std::string& role) { return actors_.grant(role); }
+Expected InventoryModel::revoke(const std::string& role) { return actors_.revoke(role); }
 
 bool InventoryModel::batch_exists(const std::string& sku, const std::string& batch) const {
   return batch_costs_.count({sku, batch}) > 0;
@@ -95,7 +83,7 @@ Expected InventoryModel::receive(const std::string& actor, const std::string& sk
   if (!q || *q <= 0) return fail("VALIDATION_FAILED", "qty");
   auto cost = parse_units(unit_cost);
   if (!cost || *cost < 0) return fail("VALIDATION_FAILED", "unit_cost");
-  if (forbidden(actor)) return fail("FORBIDDEN", "actor");
+  if (actors_.forbidden(actor)) return fail("FORBIDDEN", "actor");
   if (!contains(skus_, sku)) return fail("NOT_FOUND", "sku");
   if (!contains(locations_, location)) return fail("NOT_FOUND", "location");
   auto known = batch_costs_.find({sku, batch});
@@ -110,7 +98,7 @@ Expected InventoryModel::fulfill(const std::string& actor, const std::string& sk
                                  const std::string& location, const std::string& qty) {
   auto q = parse_units(qty);
   if (!q || *q <= 0) return fail("VALIDATION_FAILED", "qty");
-  if (forbidden(actor)) return fail("FORBIDDEN", "actor");
+  if (actors_.forbidden(actor)) return fail("FORBIDDEN", "actor");
   if (!contains(skus_, sku)) return fail("NOT_FOUND", "sku");
   if (!batch_exists(sku, batch)) return fail("NOT_FOUND", "batch");
   if (!contains(locations_, location)) return fail("NOT_FOUND", "location");
@@ -125,7 +113,7 @@ Expected InventoryModel::adjust(const std::string& actor, const std::string& sku
   if (!d) return fail("VALIDATION_FAILED", "delta");
   if (*d == 0) return fail("VALIDATION_FAILED", "delta");
   if (reason.empty()) return fail("VALIDATION_FAILED", "reason");
-  if (forbidden(actor)) return fail("FORBIDDEN", "actor");
+  if (actors_.forbidden(actor)) return fail("FORBIDDEN", "actor");
   if (!contains(skus_, sku)) return fail("NOT_FOUND", "sku");
   if (!batch_exists(sku, batch)) return fail("NOT_FOUND", "batch");
   if (!contains(locations_, location)) return fail("NOT_FOUND", "location");
@@ -141,7 +129,7 @@ Expected InventoryModel::transfer(const std::string& actor, const std::string& s
   auto q = parse_units(qty);
   if (!q || *q <= 0) return fail("VALIDATION_FAILED", "qty");
   if (from == to) return fail("VALIDATION_FAILED", "to");
-  if (forbidden(actor)) return fail("FORBIDDEN", "actor");
+  if (actors_.forbidden(actor)) return fail("FORBIDDEN", "actor");
   if (!contains(skus_, sku)) return fail("NOT_FOUND", "sku");
   if (!batch_exists(sku, batch)) return fail("NOT_FOUND", "batch");
   if (!contains(locations_, from)) return fail("NOT_FOUND", "from");
@@ -159,7 +147,7 @@ Expected InventoryModel::transfer(const std::string& actor, const std::string& s
 }
 
 Expected InventoryModel::reverse(const std::string& actor, int index) {
-  if (forbidden(actor)) return fail("FORBIDDEN", "actor");
+  if (actors_.forbidden(actor)) return fail("FORBIDDEN", "actor");
   if (index < 0 || index >= static_cast<int>(movements_.size())) return fail("NOT_FOUND", "movement");
   if (movements_[index].kind == "reversal") return fail("NOT_REVERSIBLE", "movement");
   std::vector<int> legs;

@@ -14,6 +14,8 @@
 #include <tuple>
 #include <vector>
 
+#include "common.hpp"
+
 namespace model {
 
 __extension__ typedef __int128 Units;  // 1 unit = 0.0001
@@ -24,14 +26,6 @@ inline bool in_range(Units u) { return u > -units_limit && u < units_limit; }
 // "2.5" -> 25000; nullopt when the text is not a plain decimal with at most 4 places, or is huge.
 std::optional<Units> parse_units(const std::string& text);
 std::string format_units(Units units);  // always 4 places: "2.5000"
-
-// What the model expects a command to return.
-struct Expected {
-  bool ok = true;
-  std::string code;   // when !ok
-  std::string field;  // when !ok
-  int movements_created = 0;
-};
 
 struct Movement {
   std::string kind;  // receive | fulfill | transfer_out | transfer_in | adjust | reversal
@@ -51,13 +45,13 @@ class InventoryModel {
   // The tenant's admin (who created it) and a second actor whose roles the sequence grants and
   // revokes. Every command names its actor; a helper without the clerk role is FORBIDDEN, checked
   // after the request's fields and before anything else (the system's order).
-  static constexpr const char* admin = "property";
-  static constexpr const char* helper = "helper";
+  static constexpr const char* admin = Actors::admin;
+  static constexpr const char* helper = Actors::helper;
   // The roles the sequence grants the helper and revokes (a repeat weighs the draw).
   static std::vector<std::string> grantable_roles() { return {"clerk", "clerk", "clerk", "viewer"}; }
   Expected grant(const std::string& role);   // to the helper, by the admin
   Expected revoke(const std::string& role);  // from the helper, by the admin
-  const std::set<std::string>& helper_roles() const { return helper_roles_; }
+  const std::set<std::string>& helper_roles() const { return actors_.helper_roles(); }
 
   // Each command mutates the model only when it succeeds, exactly like the system must.
   Expected receive(const std::string& actor, const std::string& sku, const std::string& batch,
@@ -79,7 +73,6 @@ class InventoryModel {
 
  private:
   Units level(const Slot& slot) const;
-  bool forbidden(const std::string& actor) const;
   void record(Movement m);
 
   std::vector<std::string> skus_;
@@ -88,7 +81,7 @@ class InventoryModel {
   std::map<Slot, Units> on_hand_;  // only slots that ever moved; absent = 0
   std::vector<Movement> movements_;
   int transfers_ = 0;
-  std::set<std::string> helper_roles_;
+  Actors actors_{"clerk"};
 };
 
 }  // namespace model

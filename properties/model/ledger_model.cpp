@@ -7,14 +7,6 @@
 namespace model {
 namespace {
 
-Expected fail(std::string code, std::string field) {
-  Expected e;
-  e.ok = false;
-  e.code = std::move(code);
-  e.field = std::move(field);
-  return e;
-}
-
 constexpr Cents cents_limit = static_cast<Cents>(10000000000LL) * 10000000000LL;  // 10^20 cents: NUMERIC(20,2)
 
 bool valid_date(const std::string& d) {
@@ -79,23 +71,12 @@ LedgerModel::LedgerModel() {
   for (const auto& [code, type] : setup_accounts()) accounts_[code] = Account{type, false, code == "1050", 0, 0};
 }
 
-bool LedgerModel::forbidden(const std::string& actor) const {
-  return actor != admin && !helper_roles_.count("controller");
-}
-
-Expected LedgerModel::grant(const std::string& role) {
-  helper_roles_.insert(role);
-  return Expected{};
-}
-
-Expected LedgerModel::revoke(const std::string& role) {
-  if (!helper_roles_.erase(role)) return fail("NOT_FOUND", "role");
-  return Expected{};
-}
+Expected LedgerModel::grant(const std::string& role) { return actors_.grant(role); }
+Expected LedgerModel::revoke(const std::string& role) { return actors_.revoke(role); }
 
 Expected LedgerModel::add_account(const std::string& actor, const std::string& code, const std::string& type,
                                   bool forbid_negative) {
-  if (forbidden(actor)) return fail("FORBIDDEN", "actor");
+  if (actors_.forbidden(actor)) return fail("FORBIDDEN", "actor");
   if (accounts_.count(code)) return fail("ALREADY_EXISTS", "code");
   accounts_[code] = Account{type, false, forbid_negative, 0, 0};
   return Expected{};
@@ -121,7 +102,7 @@ Expected LedgerModel::post(const std::string& actor, const std::string& date, co
     signed_lines.emplace_back(lines[i].account, lines[i].debit.empty() ? -amount : amount);
   }
   if (lines.size() < 2 || debits != credits) return fail("UNBALANCED_JOURNAL", "lines");
-  if (forbidden(actor)) return fail("FORBIDDEN", "actor");
+  if (actors_.forbidden(actor)) return fail("FORBIDDEN", "actor");
   for (std::size_t i = 0; i < lines.size(); ++i) {
     auto it = accounts_.find(lines[i].account);
     if (it == accounts_.end()) return fail("NOT_FOUND", "lines[" + std::to_string(i) + "].account");
@@ -149,7 +130,7 @@ Expected LedgerModel::apply(const std::string& date, const std::vector<std::pair
 
 Expected LedgerModel::reverse(const std::string& actor, int index, const std::string& date) {
   if (!date.empty() && !valid_date(date)) return fail("VALIDATION_FAILED", "date");
-  if (forbidden(actor)) return fail("FORBIDDEN", "actor");
+  if (actors_.forbidden(actor)) return fail("FORBIDDEN", "actor");
   if (index < 0 || index >= static_cast<int>(journals_.size())) return fail("NOT_FOUND", "journal_id");
   // A reversal journal is not a manual posting: the system refuses it as one.
   if (journals_[index].reversal) return fail("NOT_REVERSIBLE", "journal_id");
@@ -165,7 +146,7 @@ Expected LedgerModel::lock(const std::string& actor, const std::string& period, 
   static const std::regex shape(R"(\d{4}-(0[1-9]|1[0-2]))");
   if (period.empty() || period.size() > 7) return fail("VALIDATION_FAILED", "period");
   if (!std::regex_match(period, shape)) return fail("VALIDATION_FAILED", "period");
-  if (forbidden(actor)) return fail("FORBIDDEN", "actor");
+  if (actors_.forbidden(actor)) return fail("FORBIDDEN", "actor");
   bool is_locked = locked_.count(period) > 0;
   if (lock && is_locked) return fail("PERIOD_LOCKED", "period");
   if (!lock && !is_locked) return fail("PERIOD_NOT_LOCKED", "period");

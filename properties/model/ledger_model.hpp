@@ -44,8 +44,8 @@ struct ModelJournal {
 
 class LedgerModel {
  public:
-  static constexpr const char* admin = "property";
-  static constexpr const char* helper = "helper";
+  static constexpr const char* admin = Actors::admin;
+  static constexpr const char* helper = Actors::helper;
   // The roles the sequence grants the helper and revokes (a repeat weighs the draw).
   static std::vector<std::string> grantable_roles() { return {"controller", "controller", "controller", "clerk"}; }
 
@@ -67,7 +67,6 @@ class LedgerModel {
   const std::set<std::string>& locked() const { return locked_; }
 
  private:
-  bool forbidden(const std::string& actor) const;
   // Posts `lines` dated `date` (the state checks: period, negative balances), naming `field`.
   Expected apply(const std::string& date, const std::vector<std::pair<std::string, Cents>>& lines, const char* field,
                  const char* date_field, bool reversal);
@@ -75,7 +74,7 @@ class LedgerModel {
   std::map<std::string, Account> accounts_;
   std::vector<ModelJournal> journals_;
   std::set<std::string> locked_;  // YYYY-MM
-  std::set<std::string> helper_roles_;
+  Actors actors_{"controller"};
 };
 
 }  // namespace model

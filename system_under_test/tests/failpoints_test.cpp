@@ -69,6 +69,16 @@ json rent_journal() {
           {"lines", {{{"account", "6000"}, {"debit", "100"}}, {{"account", "3100"}, {"credit", "100"}}}}};
 }
 
+// Fund F1 and investors ANN and BOB (committed 100 and 200 when `committed`).
+void fund_with_investors(sut_test::Shop& shop, bool committed) {
+  sut_test::must(shop.run("funds.add_fund", {{"code", "F1"}, {"name", "Fund One"}}), "fund");
+  for (const char* code : {"ANN", "BOB"})
+    sut_test::must(shop.run("funds.add_investor", {{"code", code}, {"name", code}}), code);
+  if (!committed) return;
+  sut_test::must(shop.run("funds.commit", {{"fund", "F1"}, {"investor", "ANN"}, {"amount", "100"}}), "ANN");
+  sut_test::must(shop.run("funds.commit", {{"fund", "F1"}, {"investor", "BOB"}, {"amount", "200"}}), "BOB");
+}
+
 // A call of `command` with `args` on a stocked shop (or a bare one).
 Mutation call(const std::string& command, const std::string& name, json args, bool stocked = true) {
   return {command, name, [command, args, stocked](sut_test::Shop& shop) {
@@ -134,6 +144,29 @@ const std::vector<Mutation>& mutations() {
          sut_test::must(shop.run("ledger.lock_period", {{"period", "2026-01"}}), "lock");
          return std::function<Result()>([&shop] {
            return result_of(shop.run("ledger.unlock_period", {{"period", "2026-01"}}));
+         });
+       }},
+      call("funds.add_fund", "add a fund", {{"code", "F2"}, {"name", "Fund Two"}}, false),
+      call("funds.add_investor", "add an investor", {{"code", "ZED"}, {"name", "Zed"}}, false),
+      {"funds.commit", "commit to a fund",
+       [](sut_test::Shop& shop) {
+         fund_with_investors(shop, false);
+         return std::function<Result()>([&shop] {
+           return result_of(shop.run("funds.commit", {{"fund", "F1"}, {"investor", "ANN"}, {"amount", "100"}}));
+         });
+       }},
+      {"funds.call", "call capital",
+       [](sut_test::Shop& shop) {
+         fund_with_investors(shop, true);
+         return std::function<Result()>([&shop] {
+           return result_of(shop.run("funds.call", {{"fund", "F1"}, {"total", "10"}, {"date", "2026-01-10"}}));
+         });
+       }},
+      {"funds.distribute", "distribute",
+       [](sut_test::Shop& shop) {
+         fund_with_investors(shop, true);
+         return std::function<Result()>([&shop] {
+           return result_of(shop.run("funds.distribute", {{"fund", "F1"}, {"total", "10"}, {"date", "2026-01-10"}}));
          });
        }},
       {"inventory.reverse", "reverse a transfer",

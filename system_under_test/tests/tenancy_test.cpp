@@ -43,6 +43,12 @@ class Tenancy : public ::testing::Test {
                    "equity");
     journal_ = sut_test::must(globex_.run("ledger.post_journal", their_journal()), "journal")["journal_id"];
     sut_test::must(globex_.run("ledger.lock_period", {{"period", "2026-03"}}), "lock");
+    // A fund with an investor, and a call.
+    sut_test::must(globex_.run("funds.add_fund", {{"code", "GF"}, {"name", "Globex Fund"}}), "fund");
+    sut_test::must(globex_.run("funds.add_investor", {{"code", "GI"}, {"name", "Globex Investor"}}), "investor");
+    sut_test::must(globex_.run("funds.commit", {{"fund", "GF"}, {"investor", "GI"}, {"amount", "10"}}), "commit");
+    event_ = sut_test::must(globex_.run("funds.call", {{"fund", "GF"}, {"total", "5"}, {"date", "2026-01-05"}}),
+                            "call")["event_id"];
   }
   static json their_journal() {
     return {{"date", "2026-01-05"},
@@ -55,6 +61,7 @@ class Tenancy : public ::testing::Test {
   sut_test::Shop acme_{db_->app_conninfo(), "acme"};
   sut_test::Moved receipt_;
   long long journal_ = 0;
+  long long event_ = 0;
 };
 
 // Another tenant's keys for every command that names existing rows. Commands that only create rows
@@ -72,6 +79,9 @@ std::vector<CrossTenant> cross_tenant_calls(long long their_movement, long long 
         {"lines", {{{"account", "6000"}, {"debit", "1"}}, {{"account", "3100"}, {"credit", "1"}}}}},
        "lines[0].account"},
       {"ledger.reverse_journal", {{"journal_id", their_journal}}, "journal_id"},
+      {"funds.commit", {{"fund", "GF"}, {"investor", "GI"}, {"amount", "1"}}, "fund"},
+      {"funds.call", {{"fund", "GF"}, {"total", "1"}, {"date", "2026-01-05"}}, "fund"},
+      {"funds.distribute", {{"fund", "GF"}, {"total", "1"}, {"date", "2026-01-05"}}, "fund"},
       {"inventory.receive",
        {{"sku", "SKU-G"}, {"batch", "GB"}, {"location", "GW1"}, {"qty", "1"}, {"unit_cost", "1"}},
        "sku"},
@@ -86,8 +96,9 @@ std::vector<CrossTenant> cross_tenant_calls(long long their_movement, long long 
 }
 // (A period is the caller's own: acme's lock of 2026-03 is acme's, whatever globex did.)
 const std::set<std::string> names_no_existing_rows = {
-    "access.create_tenant", "access.grant_role",  "inventory.add_product", "inventory.add_location",
-    "ledger.add_account",   "ledger.lock_period", "ledger.unlock_period"};
+    "access.create_tenant",   "access.grant_role",  "inventory.add_product",
+    "inventory.add_location", "ledger.add_account", "ledger.lock_period",
+    "ledger.unlock_period",   "funds.add_fund",     "funds.add_investor"};
 
 TEST_F(Tenancy, EveryCommandGivenAnotherTenantsKeysIsNotFoundAndWritesNothing) {
   auto calls = cross_tenant_calls(receipt_.movement_id, journal_);
@@ -140,6 +151,7 @@ TEST_F(Tenancy, EveryReadGivenAnotherTenantsKeysFindsNothingOfTheirs) {
       {"account_balance", {{{"account", "6000"}}, {{"error", "NOT_FOUND"}, {"field", "account"}}}},
       {"period", {{{"period", "2026-03"}}, "open"}},  // globex locked its March, not acme's
       {"trial_balance", {json::object(), acme_untouched_trial_balance()}},
+      {"fund_event", {{{"event_id", event_}}, {{"error", "NOT_FOUND"}, {"field", "event_id"}}}},
   };
   auto connection = verdict::system_under_test().connect(db_->app_conninfo());
   for (const auto& r : verdict::system_under_test().reads) {

@@ -1,0 +1,1 @@
+verdict_sut_module(funds SOURCES funds.cpp invariants.cpp)
