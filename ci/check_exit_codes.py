@@ -116,6 +116,28 @@ def scenario_rows(binary, work):
     for label, path, needle in authoring:
         expect("scenario", label, binary, ["fixtures", path, *out(os.path.basename(path))], 2, needle)
 
+    # Bounded input (input.hpp, fixtures.hpp): each limit refuses the file naming the place, and the
+    # run still writes its verdict. The first is issue 6's crash: 20,000 nested arrays in 40 KB.
+    deep = scenario(work, "deep", raw='{"name": "deep", "description": "d", "group": "g", "steps": '
+                                      '[{"do": "access.create_tenant", "note": ' + "[" * 20000 + "]" * 20000 + '}]}')
+    long_value = scenario(work, "long_value", TENANT + [dict(LOCATION, note="x" * (64 * 1024 + 1))])
+    many_steps = scenario(work, "many_steps", TENANT + [{"snapshot": "s"}] * 1000)
+    huge = scenario(work, "huge", raw=json.dumps(dict(HEADER, steps=TENANT, padding=[" " * 60000] * 80)))
+    for label, path, needle in [
+            ("20,000 nested arrays", deep, "step 1 (/steps/0/note/0/0/0"),
+            ("a string over 64 KiB", long_value, "step 2 (/steps/1/note): a string of 65537 bytes, over the limit"),
+            ("over 1000 steps", many_steps, "'steps' has 1001 steps, over the limit of 1000"),
+            ("a file over 4 MiB", huge, "the file is over the limit of 4194304 bytes")]:
+        target = os.path.join(work, "out-" + os.path.basename(path))
+        expect("limits", label, binary, ["fixtures", path, "--out", target], 2, needle)
+        try:
+            with open(os.path.join(target, "verdict.json")) as f:
+                status = json.load(f)["status"]
+        except (OSError, ValueError) as e:
+            status = f"unreadable ({e})"
+        if status != "error":
+            failures.append(f"[limits] {label}: verdict.json status {status}, expected error")
+
 
 def profile_rows(binary, work):
     out = lambda label: ["--out", os.path.join(work, "out-profile-" + label)]

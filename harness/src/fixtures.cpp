@@ -246,6 +246,11 @@ class ScenarioRun {
       if (!doc_.contains(key)) throw FixtureError(std::string("missing header field '") + key + "'");
     }
     if (!doc_["steps"].is_array() || doc_["steps"].empty()) throw FixtureError("'steps' must be a non-empty array");
+    if (doc_["steps"].size() > fixture_steps_max)
+      throw FixtureError(
+          fmt::format("'steps' has {} steps, over the limit of {} (split the story, or make it a "
+                      "property suite or a stress workload)",
+                      doc_["steps"].size(), fixture_steps_max));
     try {
       name_ = string_at(doc_, "name");
       string_at(doc_, "description");

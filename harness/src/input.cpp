@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 
 #include <fstream>
-#include <iterator>
 #include <set>
 #include <vector>
 
@@ -30,9 +29,13 @@ struct OpenContainer {
   long index = -1;             // arrays: the index of the element being parsed
 };
 
+// Error messages name places by JSON Pointer; a key longer than this is shown cut (with "…"), so a
+// message stays short whatever the file holds.
+constexpr std::size_t pointer_token_bytes_max = 64;
+
 std::string escape_pointer_token(const std::string& token) {
   std::string out;
-  for (char c : token) {
+  for (char c : token.substr(0, pointer_token_bytes_max)) {
     if (c == '~')
       out += "~0";
     else if (c == '/')
@@ -40,7 +43,7 @@ std::string escape_pointer_token(const std::string& token) {
     else
       out += c;
   }
-  return out;
+  return token.size() > pointer_token_bytes_max ? out + "…" : out;
 }
 
 class StrictReader {
@@ -63,6 +66,8 @@ class StrictReader {
       case json::parse_event_t::object_start:
       case json::parse_event_t::array_start:
         element_begins();
+        if (open_.size() == json_depth_max)
+          throw InputError(pointer_here(), fmt::format("nested deeper than {} levels", json_depth_max));
         open_.push_back(OpenContainer{event == json::parse_event_t::object_start, {}, {}, -1});
         return;
       case json::parse_event_t::object_end:
@@ -72,13 +77,15 @@ class StrictReader {
       case json::parse_event_t::key: {
         const auto& key = parsed.get_ref<const std::string&>();
         OpenContainer& object = open_.back();
+        check_length(key, "key", pointer());
+        object.key = key;
         if (!object.keys.insert(key).second)
           throw InputError(pointer(), fmt::format("duplicate key '{}' (JSON keeps only one of them)", key));
-        object.key = key;
         return;
       }
       case json::parse_event_t::value:
         element_begins();
+        if (parsed.is_string()) check_length(parsed.get_ref<const std::string&>(), "string", pointer_here());
         return;
     }
   }
@@ -88,15 +95,25 @@ class StrictReader {
     if (!open_.empty() && !open_.back().is_object) ++open_.back().index;
   }
 
-  // Where the parser is: the pointer of the innermost open container.
-  std::string pointer() const {
+  static void check_length(const std::string& text, const char* what, const std::string& where) {
+    if (text.size() > json_string_bytes_max)
+      throw InputError(
+          where, fmt::format("a {} of {} bytes, over the limit of {} bytes", what, text.size(), json_string_bytes_max));
+  }
+
+  // The pointer of the first `depth` open containers' current places.
+  std::string pointer_to(std::size_t depth) const {
     std::string out;
-    for (std::size_t i = 0; i + 1 < open_.size(); ++i) {
+    for (std::size_t i = 0; i < depth; ++i) {
       const OpenContainer& c = open_[i];
       out += "/" + (c.is_object ? escape_pointer_token(c.key) : std::to_string(c.index));
     }
     return out;
   }
+  // The innermost open container.
+  std::string pointer() const { return pointer_to(open_.empty() ? 0 : open_.size() - 1); }
+  // The value being parsed.
+  std::string pointer_here() const { return pointer_to(open_.size()); }
 
   std::vector<OpenContainer> open_;
 };
@@ -108,8 +125,13 @@ json parse_input_json(std::string_view text) { return StrictReader().parse(text)
 json read_input_json(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError("", "cannot read the file");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // One byte more than the limit tells an oversized file (or an endless one: a pipe, /dev/zero).
+  std::string text(input_file_bytes_max + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
   if (in.bad()) throw InputError("", "cannot read the file");
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > input_file_bytes_max)
+    throw InputError("", fmt::format("the file is over the limit of {} bytes", input_file_bytes_max));
   return parse_input_json(text);
 }
 
