@@ -1,5 +1,6 @@
-// The `verdict` command line. Every run command writes verdict.json, junit.xml and summary.md into
-// its output directory and ends its output with "N passed, N failed". Exit: 0 pass, 1 fail, 2 error.
+// The `verdict` command line. Every run command writes verdict.json, junit.xml, summary.md and
+// findings.jsonl into its output directory and ends its output with "N passed, N failed" (then the
+// errors and skipped cases, when any). Exit: 0 pass, 1 fail, 2 error (README "Exit codes").
 
 #include "verdict/cli.hpp"
 
@@ -177,7 +178,7 @@ int run_and_report(const std::string& command, const std::string& profile, const
   int code = exit_code(report.status());
   try {
     write_report_files(report, out_dir);
-    std::cout << fmt::format("verdict files: {}/verdict.json, junit.xml, summary.md\n", out_dir);
+    std::cout << fmt::format("verdict files: {}/verdict.json, junit.xml, summary.md, findings.jsonl\n", out_dir);
   } catch (const std::exception& e) {
     std::cout << "verdict: error: the verdict files could not be written: " << e.what() << "\n";
     code = exit_code(Status::error);
