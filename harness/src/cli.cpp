@@ -48,6 +48,9 @@ std::string git_sha() {
   return out;
 }
 
+// JSON from a database as one line; bytes that are no UTF-8 become U+FFFD instead of throwing.
+std::string json_text(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 std::string utc_now() { return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr))); }
 
 // Numbers given on the command line or in a profile are read exactly: decimal digits only (no sign,
@@ -135,7 +138,7 @@ int command_line_error(CLI::App& app, const CLI::ParseError& e) {
   // CLI11 says "A subcommand is required" of `verdict nosuch`: name what it did not know.
   if (deepest == &app && !app.remaining().empty())
     message = fmt::format("unknown subcommand '{}' ({})", app.remaining().front(), message);
-  std::cerr << "verdict: error: " << message << "\n" << usage << "\n";
+  std::cerr << "verdict: error: " << terminal_value(message) << "\n" << usage << "\n";
   if (deepest == &app) {
     std::string names;
     for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
@@ -180,7 +183,7 @@ int run_and_report(const std::string& command, const std::string& profile, const
     write_report_files(report, out_dir);
     std::cout << fmt::format("verdict files: {}/verdict.json, junit.xml, summary.md, findings.jsonl\n", out_dir);
   } catch (const std::exception& e) {
-    std::cout << "verdict: error: the verdict files could not be written: " << e.what() << "\n";
+    std::cout << "verdict: error: the verdict files could not be written: " << terminal_value(e.what()) << "\n";
     code = exit_code(Status::error);
   }
   std::cout << render_terminal(report) << std::flush;
@@ -583,7 +586,7 @@ int cli_main(int argc, char** argv) {
         auto violations = checker.check(std::nullopt);
         for (const auto& v : violations) {
           std::cout << fmt::format("BROKEN {} ({}), {} row(s):\n", v.invariant_id, v.severity, v.row_count);
-          for (const auto& row : json::parse(v.rows_json)) std::cout << "  " << row.dump() << "\n";
+          for (const auto& row : json::parse(v.rows_json)) std::cout << "  " << terminal_value(json_text(row)) << "\n";
         }
         std::cout << fmt::format("{} passed, {} failed\n", invariants().size() - violations.size(), violations.size());
         return violations.empty() ? 0 : 1;
@@ -617,7 +620,7 @@ int cli_main(int argc, char** argv) {
       for (const auto& violation : violations) {
         auto rows = json::parse(violation.rows_json);
         std::cout << fmt::format("BROKEN {} ({} row(s)); first broken link: {}\n", violation.invariant_id,
-                                 violation.row_count, rows.empty() ? "?" : rows.front().dump());
+                                 violation.row_count, rows.empty() ? "?" : terminal_value(json_text(rows.front())));
       }
       std::cout << fmt::format("{} passed, {} failed\n", v->decl->invariant_ids.size() - violations.size(),
                                violations.size());
@@ -678,7 +681,7 @@ int cli_main(int argc, char** argv) {
       return 0;
     }
   } catch (const std::exception& e) {
-    std::cerr << "verdict: error: " << e.what() << "\n";
+    std::cerr << "verdict: error: " << terminal_value(e.what()) << "\n";
     return exit_code(Status::error);
   }
   return exit_code(Status::error);

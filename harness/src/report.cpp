@@ -409,6 +409,8 @@ std::string cut_for_report(const std::string& value) {
          fmt::format("… ({} bytes, cut)", value.size());
 }
 
+std::string terminal_value(const std::string& value) { return printable_text(cut_for_report(value), "\t\n"); }
+
 std::string render_verdict_json(const RunReport& whole) {
   const RunReport report = bounded(whole);
   json suites = json::array();

@@ -748,6 +748,12 @@ TEST(HugeValues, AreCutAtACharacterBoundary) {
   EXPECT_EQ(verdict::cut_for_report(at_limit), at_limit);
 }
 
+TEST(HostileValues, TerminalValueIsCutAndPrintable) {
+  EXPECT_EQ(verdict::terminal_value("a\x1b[2Jb\rc\td\ne\xff"), "a\\x1b[2Jb\\x0dc\td\ne\xef\xbf\xbd");
+  const std::string big(verdict::report_value_bytes_max + 1, 'v');
+  EXPECT_THAT(verdict::terminal_value(big), ::testing::EndsWith("… (16385 bytes, cut)"));
+}
+
 TEST(HugeValues, SummaryMdStaysUnderItsLimitAndCountsTheFindingsLeftOut) {
   std::vector<CaseResult> cases;
   for (int i = 0; i < 200; ++i)

@@ -27,6 +27,9 @@ inline constexpr std::size_t summary_bytes_max = 512 * 1024;
 // `value` itself when it has at most report_value_bytes_max bytes; else its first bytes up to a
 // character boundary and "… (N bytes, cut)".
 std::string cut_for_report(const std::string& value);
+// A value as the terminal shows it outside a report (error messages, violating rows): cut as above,
+// and printable (no control character but newline and tab, well-formed UTF-8).
+std::string terminal_value(const std::string& value);
 
 enum class Status { pass, fail, error, skipped };
 const char* to_string(Status status);
