@@ -45,6 +45,16 @@ std::string string_at(const json& object, const char* key, const std::optional<s
   return value.get<std::string>();
 }
 
+// The boolean at object[key], or `fallback` when the key is absent; another JSON type is an error of
+// the file naming the key.
+bool bool_at(const json& object, const char* key, bool fallback) {
+  if (!object.contains(key)) return fallback;
+  const json& value = object[key];
+  if (!value.is_boolean())
+    throw FixtureError(fmt::format("'{}' must be true or false, not {} {}", key, value.type_name(), value.dump()));
+  return value.get<bool>();
+}
+
 // "step 4: ..." once: a message that already names the step keeps it.
 std::string located(const std::string& where, const std::string& message) {
   if (message.rfind(where + ":", 0) == 0 || message.rfind(where + " ", 0) == 0) return message;
@@ -187,8 +197,8 @@ void check_declared_fields(const std::vector<FieldDecl>& fields, const json& wit
     bool declared = false;
     for (const auto& f : fields) declared = declared || f.name == key;
     if (declared) continue;
-    bool expected_refusal =
-        expect.is_object() && expect.value("error", "") == "VALIDATION_FAILED" && expect.value("field", "") == key;
+    bool expected_refusal = expect.is_object() && string_at(expect, "error", "") == "VALIDATION_FAILED" &&
+                            string_at(expect, "field", "") == key;
     if (expected_refusal) continue;
     std::string names;
     for (const auto& f : fields) names += (names.empty() ? "" : ", ") + f.name;
@@ -344,7 +354,7 @@ class ScenarioRun {
             expected_text += " (field " + string_at(expect, "field") + ")";
             matches = o.field == string_at(expect, "field");
           }
-        } else if (expect.value("unknown", false)) {
+        } else if (bool_at(expect, "unknown", false)) {
           expected_text = "unknown";
           matches = o.status == OutcomeStatus::unknown;
         } else {
