@@ -59,7 +59,7 @@ def main():
 
     bad_json = scenario(work, "bad_json", raw="{ not json")
     code, last, verdict, _ = run(binary, work, "bad-json", bad_json)
-    if code != 2 or verdict["status"] != "error" or last != "0 passed, 1 failed":
+    if code != 2 or verdict["status"] != "error" or last != "0 passed, 0 failed, 1 error":
         fail(f"an unreadable scenario gave exit {code}, status {verdict['status']}, last line '{last}'")
 
     typo = scenario(work, "typo", [{"do": "inventory.fulfill", "feild": "qty",
@@ -91,7 +91,7 @@ def main():
         fail(f"a step expecting VALIDATION_FAILED for an undeclared field gave exit {code}, last line '{last}'")
 
     code, last, verdict, _ = run(binary, work, "mixed", oversell, bad_json)
-    if code != 2 or verdict["status"] != "error" or last != "0 passed, 2 failed":
+    if code != 2 or verdict["status"] != "error" or last != "0 passed, 1 failed, 1 error":
         fail(f"a failure plus an error gave exit {code}, status {verdict['status']}, last line '{last}'")
 
     shutil.rmtree(work, ignore_errors=True)

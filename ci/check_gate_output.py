@@ -27,7 +27,7 @@ def main():
     if r.returncode != 0:
         fail(f"the smoke gate exited {r.returncode}, expected 0 (pass)")
     lines = [l for l in r.stdout.splitlines() if l.strip()]
-    if not lines or not re.fullmatch(r"\d+ passed, \d+ failed(, \d+ skipped)?", lines[-1]):
+    if not lines or not re.fullmatch(r"\d+ passed, \d+ failed(, \d+ errors?)?(, \d+ skipped)?", lines[-1]):
         fail(f"the last line is not 'N passed, N failed': {lines[-1] if lines else '(nothing)'}")
     passed, failed = map(int, re.findall(r"\d+", lines[-1])[:2])
 
@@ -37,7 +37,7 @@ def main():
                 "status", "counts", "seeds", "findings", "suites"]:
         if key not in v:
             fail(f"verdict.json lacks '{key}'")
-    if v["schema_version"] != 2 or v["status"] != "pass" or v["profile"] != "smoke":
+    if v["schema_version"] != 3 or v["status"] != "pass" or v["profile"] != "smoke":
         fail(f"verdict.json: schema_version {v['schema_version']}, status {v['status']}, profile {v['profile']}")
     kinds = sorted(s["kind"] for s in v["suites"])
     # Every registered suite runs by default: at least one of each kind.
@@ -52,7 +52,7 @@ def main():
                 fail(f"suite {s['name']} stats lack '{key}'")
         if not s["cases"]:
             fail(f"suite {s['name']} ran no case")
-    if v["counts"]["passed"] != passed or v["counts"]["failed"] != failed:
+    if v["counts"]["passed"] != passed or v["counts"]["failed"] != failed or v["counts"].get("errors") != 0:
         fail(f"verdict.json counts {v['counts']} disagree with the printed line '{lines[-1]}'")
 
     root = ET.parse(os.path.join(out, "junit.xml")).getroot()
@@ -61,6 +61,9 @@ def main():
     cases = root.findall("./testsuite/testcase")
     if len(cases) != passed + failed or int(root.get("tests")) != len(cases):
         fail(f"junit.xml has {len(cases)} testcases (tests={root.get('tests')}), expected {passed + failed}")
+
+    if not os.path.isfile(os.path.join(out, "findings.jsonl")):
+        fail("the run wrote no findings.jsonl")
 
     # One structured log line per mutation, with the fields the issue names.
     with open(os.path.join(out, "mutations.jsonl")) as f:

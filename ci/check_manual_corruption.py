@@ -65,6 +65,26 @@ def main():
         psql(app, "SET verdict.tenant = 'acme'; UPDATE on_hand SET qty = 5 WHERE batch_id = 1 AND location_id = 1")
         if check().returncode != 0:
             fail("repaired, the database is still reported broken")
+        # What is reported is bounded (rows_reported_max, 20 rows per invariant): 25 broken projection
+        # rows are all counted, and 20 of them shown.
+        psql(app, """
+          SET verdict.tenant = 'acme';
+          INSERT INTO locations (tenant_id, code, created_at)
+            SELECT 'acme', 'X' || g, '2026-01-01' FROM generate_series(1, 25) g;
+          INSERT INTO on_hand (tenant_id, batch_id, location_id, qty, version)
+            SELECT 'acme', 1, location_id, 1, 1 FROM locations WHERE code LIKE 'X%';""")
+        many = check()
+        sections = re.split(r"^BROKEN ", many.stdout, flags=re.M)
+        stock = [s for s in sections if s.startswith("INV-STOCK-001")]
+        shown = [l for l in stock[0].splitlines() if l.startswith("  ")] if stock else []
+        if many.returncode != 1 or not stock or "25 row(s)" not in stock[0] or len(shown) != 20:
+            fail(f"25 broken rows should be counted as 25 and shown as 20 (exit 1): {many.stdout}")
+        psql(admin, """
+          DELETE FROM on_hand WHERE location_id IN (SELECT location_id FROM locations WHERE code LIKE 'X%');
+          DELETE FROM locations WHERE code LIKE 'X%';""")
+        if check().returncode != 0:
+            fail("with the 25 rows removed, the database is still reported broken")
+
         # `verdict audit verify`: an intact (empty) chain passes; a link whose hash does not chain is
         # named, with its tenant and sequence number.
         def audit_verify():

@@ -39,7 +39,9 @@ def main():
 
     # Two single operations usually overlap (then one fulfil cannot be both accepted and refused),
     # but scheduling may run them one after the other: either way it is a precondition error.
-    for args, expected in [(["--threads", "4", "--ops", "0"], ["too little contention"]),
+    # Zero operations is refused before anything runs (README "Exit codes", row range).
+    for args, expected in [(["--threads", "4", "--ops", "0"], ["--ops: takes a whole number from 1"]),
+                           (["--threads", "1", "--ops", "5"], ["needs at least 2 threads", "too little contention"]),
                            (["--threads", "2", "--ops", "1"], ["never reached both outcomes", "too little contention"]),
                            (["--threads", "8", "--ops", "100000", "--deadline-ms", "300"], ["did not finish within"])]:
         code, text = run(binary, out + "/c", "--seed", "1", *args)

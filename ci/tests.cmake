@@ -83,6 +83,15 @@ set_tests_properties(harness.manual_corruption_is_reported PROPERTIES LABELS "pr
 verdict_db_test(harness.fixture_verdicts harness 120
   python3 ${PROJECT_SOURCE_DIR}/ci/check_fixture_verdicts.py $<TARGET_FILE:verdict>)
 
+# The exit-code contract (README "Exit codes"): one check per row of its table.
+verdict_db_test(harness.exit_codes harness 240
+  python3 ${PROJECT_SOURCE_DIR}/ci/check_exit_codes.py $<TARGET_FILE:verdict>)
+
+# ./verdict's build: two started together wait for one build (a lock), with progress and an estimate.
+# A scratch copy of the scripts and a fake cmake: it neither needs nor touches this build directory.
+add_test(NAME harness.build_lock COMMAND python3 ${PROJECT_SOURCE_DIR}/ci/check_build_lock.py ${PROJECT_SOURCE_DIR})
+set_tests_properties(harness.build_lock PROPERTIES LABELS "pr;nightly;harness" TIMEOUT 120)
+
 # House style: every C++ file is clang-formatted (.clang-format at the root).
 file(GLOB_RECURSE verdict_cpp_files CONFIGURE_DEPENDS
   ${PROJECT_SOURCE_DIR}/harness/*.cpp ${PROJECT_SOURCE_DIR}/harness/*.hpp

@@ -1,5 +1,6 @@
-// The `verdict` command line. Every run command writes verdict.json, junit.xml and summary.md into
-// its output directory and ends its output with "N passed, N failed". Exit: 0 pass, 1 fail, 2 error.
+// The `verdict` command line. Every run command writes verdict.json, junit.xml, summary.md and
+// findings.jsonl into its output directory and ends its output with "N passed, N failed" (then the
+// errors and skipped cases, when any). Exit: 0 pass, 1 fail, 2 error (README "Exit codes").
 
 #include "verdict/cli.hpp"
 
@@ -7,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -14,10 +16,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "verdict/fixtures.hpp"
+#include "verdict/input.hpp"
 #include "verdict/invariants.hpp"
 #include "verdict/report.hpp"
 #include "verdict/runtime.hpp"
@@ -43,7 +48,106 @@ std::string git_sha() {
   return out;
 }
 
+// JSON from a database as one line; bytes that are no UTF-8 become U+FFFD instead of throwing.
+std::string json_text(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 std::string utc_now() { return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr))); }
+
+// Numbers given on the command line or in a profile are read exactly: decimal digits only (no sign,
+// no base prefix, no blanks) and within the range the flag states. CLI11's own conversion would
+// read "-1" as 2^64-1, "010" as 8 and clamp what overflows, so a replay line could name another
+// number than the one typed.
+std::optional<std::uint64_t> parse_decimal(const std::string& text) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  if (text.size() > 1 && text.front() == '0') return std::nullopt;  // "010" would be printed as 10
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+// The ranges of every count the runs take. A count is at least one: zero cases, operations or
+// threads would judge nothing and must not read as a pass. The maxima keep each run finite and
+// within what the embedded cluster serves (max_connections = 200: a connection per stress thread
+// plus the harness's own).
+struct CountRange {
+  std::uint64_t min;
+  std::uint64_t max;
+};
+constexpr std::uint64_t int_max = std::numeric_limits<int>::max();
+constexpr CountRange cases_range{1, int_max};
+constexpr CountRange max_size_range{1, 10'000};
+constexpr CountRange threads_range{1, 128};
+constexpr CountRange ops_range{1, int_max};
+constexpr CountRange deadline_ms_range{1, 7ULL * 24 * 3600 * 1000};  // a week
+constexpr CountRange steps_range{1, int_max};                        // --stop-after, --full-every
+constexpr CountRange seed_range{0, std::numeric_limits<std::uint64_t>::max()};
+
+std::string range_text(const CountRange& range) {
+  return fmt::format("a whole number from {} to {}", range.min, range.max);
+}
+
+std::optional<std::uint64_t> parse_in(const std::string& text, const CountRange& range) {
+  auto value = parse_decimal(text);
+  if (!value || *value < range.min || *value > range.max) return std::nullopt;
+  return value;
+}
+
+// A numeric flag read exactly (parse_decimal) into `target`, which takes the parsed value; out of
+// range is a parse error naming the flag (exit 2 with the usage line).
+template <typename T>
+CLI::Option* add_number_option(CLI::App* sub, const std::string& name, T& target, const CountRange& range,
+                               const std::string& description) {
+  auto* option = sub->add_option_function<std::string>(
+      name, [&target, range](const std::string& text) { target = static_cast<T>(*parse_in(text, range)); },
+      description);
+  option->check(CLI::Validator(
+      [range](std::string& text) {
+        if (parse_in(text, range)) return std::string();
+        return fmt::format("takes {} (digits only), not '{}'", range_text(range), text);
+      },
+      "", "range"));
+  option->type_name("N");
+  return option;
+}
+
+// --seed: any 64-bit unsigned number, printed in replay lines exactly as typed. Absent: nullopt.
+CLI::Option* add_seed_option(CLI::App* sub, std::optional<std::uint64_t>& seed, const std::string& description) {
+  return add_number_option(sub, "--seed", seed, seed_range, description)->type_name("UINT64");
+}
+
+// A parse error of the command line: CLI11's message and the usage line of the subcommand it was
+// in, exit 2 (the harness could not judge: it was not asked anything it understands). --help is
+// not an error: it prints the help and exits 0.
+int command_line_error(CLI::App& app, const CLI::ParseError& e) {
+  if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
+  CLI::App* deepest = &app;
+  std::string path = app.get_name();
+  for (bool descended = true; descended;) {
+    descended = false;
+    for (CLI::App* sub : deepest->get_subcommands()) {
+      deepest = sub;
+      path += " " + sub->get_name();
+      descended = true;
+      break;
+    }
+  }
+  std::string usage = CLI::Formatter().make_usage(deepest, path);
+  while (!usage.empty() && (usage.back() == '\n' || usage.back() == ' ')) usage.pop_back();
+  std::string message = e.what();
+  // CLI11 says "A subcommand is required" of `verdict nosuch`: name what it did not know.
+  if (deepest == &app && !app.remaining().empty())
+    message = fmt::format("unknown subcommand '{}' ({})", app.remaining().front(), message);
+  std::cerr << "verdict: error: " << terminal_value(message) << "\n" << usage << "\n";
+  if (deepest == &app) {
+    std::string names;
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    std::cerr << "subcommands: " << names << "\n";
+  }
+  std::cerr << "Run `" << path << " --help` for more.\n";
+  return exit_code(Status::error);
+}
 
 struct RunOptions {
   std::string out;
@@ -77,9 +181,9 @@ int run_and_report(const std::string& command, const std::string& profile, const
   int code = exit_code(report.status());
   try {
     write_report_files(report, out_dir);
-    std::cout << fmt::format("verdict files: {}/verdict.json, junit.xml, summary.md\n", out_dir);
+    std::cout << fmt::format("verdict files: {}/verdict.json, junit.xml, summary.md, findings.jsonl\n", out_dir);
   } catch (const std::exception& e) {
-    std::cout << "verdict: error: the verdict files could not be written: " << e.what() << "\n";
+    std::cout << "verdict: error: the verdict files could not be written: " << terminal_value(e.what()) << "\n";
     code = exit_code(Status::error);
   }
   std::cout << render_terminal(report) << std::flush;
@@ -128,45 +232,128 @@ SuiteResult run_stress_workload(const RunContext& context, const std::string& na
   return missing;
 }
 
-std::uint64_t seed_from(const json& stage, std::uint64_t fallback) {
-  if (!stage.contains("seed")) return fallback;
-  if (stage["seed"].is_string() && stage["seed"] == "random") return random_seed();
-  return stage["seed"].get<std::uint64_t>();
+// One stage of a gate profile (ci/profiles/*.json), read and checked before any stage runs: a typo
+// in the last stage must not surface after the first has run for minutes.
+struct ProfileStage {
+  std::string kind;                   // fixtures | properties | stress
+  std::vector<std::string> paths;     // fixtures: relative to the repository root
+  std::string name;                   // properties: the suite, stress: the workload; "" for every one
+  std::optional<std::uint64_t> seed;  // nullopt: "random" (drawn when the stage runs)
+  PropertyParams property;
+  StressParams stress;
+};
+
+// A whole number within `range` at object[key], or `fallback` when absent.
+std::uint64_t profile_number(const json& object, const char* key, std::uint64_t fallback, const CountRange& range) {
+  if (!object.contains(key)) return fallback;
+  const json& value = object[key];
+  if (!value.is_number_unsigned() || value.get<std::uint64_t>() < range.min || value.get<std::uint64_t>() > range.max)
+    throw std::runtime_error(fmt::format("'{}' takes {}, not {}", key, range_text(range), value.dump()));
+  return value.get<std::uint64_t>();
 }
 
-void run_profile(const RunContext& context, RunReport& report, const json& profile, std::int64_t seed_override) {
-  if (!profile.contains("stages") || profile["stages"].empty()) throw std::runtime_error("the profile has no stages");
+std::string profile_text(const json& object, const char* key) {
+  if (!object.contains(key)) return "";
+  if (!object[key].is_string()) throw std::runtime_error(fmt::format("'{}' must be a string", key));
+  return object[key].get<std::string>();
+}
+
+void require_profile_keys(const json& object, std::initializer_list<const char*> allowed) {
+  if (auto key = unknown_key(object, allowed)) throw std::runtime_error(fmt::format("unknown key '{}'", *key));
+}
+
+ProfileStage read_stage(const json& stage) {
+  if (!stage.is_object()) throw std::runtime_error("a stage is an object");
+  ProfileStage out;
+  out.kind = profile_text(stage, "kind");
+  if (out.kind == "fixtures") {
+    require_profile_keys(stage, {"kind", "paths"});
+    if (!stage.contains("paths") || !stage["paths"].is_array() || stage["paths"].empty())
+      throw std::runtime_error("'paths' must be a non-empty array of paths");
+    for (const auto& p : stage["paths"]) {
+      if (!p.is_string()) throw std::runtime_error("'paths' must be a non-empty array of paths");
+      out.paths.push_back(p.get<std::string>());
+    }
+    return out;
+  }
+  if (!stage.contains("seed"))
+    out.seed = 1;
+  else if (stage["seed"] != "random")
+    out.seed = profile_number(stage, "seed", 0, seed_range);
+  if (out.kind == "properties") {
+    require_profile_keys(stage, {"kind", "suite", "seed", "cases", "max_size"});
+    out.name = profile_text(stage, "suite");
+    out.property.cases = static_cast<int>(profile_number(stage, "cases", out.property.cases, cases_range));
+    out.property.max_size = static_cast<int>(profile_number(stage, "max_size", out.property.max_size, max_size_range));
+    return out;
+  }
+  if (out.kind == "stress") {
+    require_profile_keys(stage, {"kind", "workload", "seed", "threads", "ops_per_thread", "deadline_ms"});
+    out.name = profile_text(stage, "workload");
+    out.stress.threads = static_cast<int>(profile_number(stage, "threads", out.stress.threads, threads_range));
+    out.stress.ops_per_thread =
+        static_cast<int>(profile_number(stage, "ops_per_thread", out.stress.ops_per_thread, ops_range));
+    out.stress.deadline_ms = static_cast<std::int64_t>(
+        profile_number(stage, "deadline_ms", static_cast<std::uint64_t>(out.stress.deadline_ms), deadline_ms_range));
+    return out;
+  }
+  throw std::runtime_error(fmt::format("unknown stage kind '{}' (fixtures, properties or stress)", out.kind));
+}
+
+// Reads a profile; throws naming the file and the stage (counted from 1) of what is wrong.
+std::vector<ProfileStage> read_profile(const std::string& file) {
+  json profile;
+  try {
+    profile = read_input_json(file);
+  } catch (const InputError& e) {
+    throw std::runtime_error(fmt::format("profile {}: {}", display_path(file), e.what()));
+  }
+  std::vector<ProfileStage> stages;
+  try {
+    if (!profile.is_object()) throw std::runtime_error("a profile is a JSON object");
+    require_profile_keys(profile, {"name", "description", "stages"});
+    if (!profile.contains("stages") || !profile["stages"].is_array() || profile["stages"].empty())
+      throw std::runtime_error("'stages' must be a non-empty array");
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(fmt::format("profile {}: {}", display_path(file), e.what()));
+  }
   for (const auto& stage : profile["stages"]) {
-    std::string kind = stage.at("kind").get<std::string>();
-    if (kind == "fixtures") {
+    try {
+      stages.push_back(read_stage(stage));
+    } catch (const std::runtime_error& e) {
+      throw std::runtime_error(
+          fmt::format("profile {}, stage {}: {}", display_path(file), stages.size() + 1, e.what()));
+    }
+  }
+  return stages;
+}
+
+void run_profile(const RunContext& context, RunReport& report, const std::vector<ProfileStage>& stages,
+                 std::optional<std::uint64_t> seed_override) {
+  for (const auto& stage : stages) {
+    const std::uint64_t seed = seed_override ? *seed_override : stage.seed ? *stage.seed : random_seed();
+    if (stage.kind == "fixtures") {
       std::vector<std::string> paths;
-      for (const auto& p : stage.at("paths")) paths.push_back((fs::path(root_dir()) / p.get<std::string>()).string());
+      for (const auto& p : stage.paths) paths.push_back((fs::path(root_dir()) / p).string());
       report.suites.push_back(run_fixture_suite(context, paths, FixtureOptions{}));
-    } else if (kind == "properties") {
-      PropertyParams params;
-      params.seed = seed_override >= 0 ? static_cast<std::uint64_t>(seed_override) : seed_from(stage, 1);
-      params.cases = stage.value("cases", params.cases);
-      params.max_size = stage.value("max_size", params.max_size);
+    } else if (stage.kind == "properties") {
+      PropertyParams params = stage.property;
+      params.seed = seed;
       // No "suite": every registered suite, so a new module's suite joins the gate by registering.
-      if (stage.contains("suite")) {
-        report.suites.push_back(run_property_suite(context, stage.at("suite").get<std::string>(), params));
+      if (!stage.name.empty()) {
+        report.suites.push_back(run_property_suite(context, stage.name, params));
       } else {
         for (const auto& suite : property_suites())
           report.suites.push_back(run_property_suite(context, suite.name, params));
       }
-    } else if (kind == "stress") {
-      StressParams params;
-      params.seed = seed_override >= 0 ? static_cast<std::uint64_t>(seed_override) : seed_from(stage, 1);
-      params.threads = stage.value("threads", params.threads);
-      params.ops_per_thread = stage.value("ops_per_thread", params.ops_per_thread);
-      params.deadline_ms = stage.value("deadline_ms", params.deadline_ms);
-      if (stage.contains("workload")) {
-        report.suites.push_back(run_stress_workload(context, stage.at("workload").get<std::string>(), params));
+    } else {
+      StressParams params = stage.stress;
+      params.seed = seed;
+      if (!stage.name.empty()) {
+        report.suites.push_back(run_stress_workload(context, stage.name, params));
       } else {
         for (const auto& w : stress_workloads()) report.suites.push_back(run_stress_workload(context, w.name, params));
       }
-    } else {
-      throw std::runtime_error("unknown stage kind '" + kind + "' in the profile");
     }
   }
 }
@@ -207,7 +394,8 @@ std::string default_state_file() { return (fs::path(root_dir()) / "out" / "db-st
 int cli_main(int argc, char** argv) {
   CLI::App app{
       "verdict: a correctness harness for inventory-and-money systems.\n"
-      "With no DATABASE_URL it runs its own throwaway PostgreSQL 15 cluster."};
+      "With no DATABASE_URL it runs its own throwaway PostgreSQL 15 cluster.",
+      "verdict"};
   app.require_subcommand(1);
   RunOptions run;
   auto add_run_options = [&](CLI::App* sub) {
@@ -219,10 +407,10 @@ int cli_main(int argc, char** argv) {
   auto* gate = app.add_subcommand("gate", "run a CI gate profile (smoke | pr | nightly) and print its verdict");
   std::string profile_name = "pr";
   std::string profile_dir;
-  std::int64_t gate_seed = -1;
+  std::optional<std::uint64_t> gate_seed;
   gate->add_option("--profile", profile_name, "profile name: ci/profiles/<name>.json")->capture_default_str();
   gate->add_option("--profile-dir", profile_dir, "where profiles live (default: <repo>/ci/profiles)");
-  gate->add_option("--seed", gate_seed, "one seed for every randomised stage (replays a nightly run)");
+  add_seed_option(gate, gate_seed, "one seed for every stage (replays a nightly run); default: each stage's own");
   add_run_options(gate);
 
   // fixtures
@@ -232,34 +420,40 @@ int cli_main(int argc, char** argv) {
   fixtures->add_option("paths", fixture_paths, "scenario files or directories");
   fixtures->add_flag("--keep-db", fixture_options.keep_db,
                      "keep each scenario's database and print how to open it with psql");
-  fixtures->add_option("--stop-after", fixture_options.stop_after,
-                       "stop after step N (with --keep-db: inspect the state there)");
-  fixtures->add_option("--full-every", fixture_options.full_every, "full invariant check every N steps")
-      ->capture_default_str();
+  add_number_option(fixtures, "--stop-after", fixture_options.stop_after, steps_range,
+                    "stop after step N (with --keep-db: inspect the state there)");
+  add_number_option(fixtures, "--full-every", fixture_options.full_every, steps_range,
+                    "full invariant check every N steps")
+      ->default_str(std::to_string(fixture_options.full_every));
   add_run_options(fixtures);
 
   // properties
   auto* properties = app.add_subcommand("properties", "run a RapidCheck stateful suite against the reference model");
   std::string suite_name;
   PropertyParams property_params;
-  std::int64_t property_seed = -1;
+  std::optional<std::uint64_t> property_seed;
   properties->add_option("--suite", suite_name, "suite name (default: every registered suite)");
-  properties->add_option("--seed", property_seed, "seed (default: a random one, printed first)");
-  properties->add_option("--cases", property_params.cases, "successful cases needed")->capture_default_str();
-  properties->add_option("--max-size", property_params.max_size, "longest command sequence")->capture_default_str();
+  add_seed_option(properties, property_seed, "seed (default: a random one, printed first)");
+  add_number_option(properties, "--cases", property_params.cases, cases_range, "successful cases needed")
+      ->default_str(std::to_string(property_params.cases));
+  add_number_option(properties, "--max-size", property_params.max_size, max_size_range, "longest command sequence")
+      ->default_str(std::to_string(property_params.max_size));
   add_run_options(properties);
 
   // stress
   auto* stress = app.add_subcommand("stress", "run a concurrency workload and check its history and laws");
   std::string workload_name;
   StressParams stress_params;
-  std::int64_t stress_seed = -1;
+  std::optional<std::uint64_t> stress_seed;
   stress->add_option("--workload", workload_name, "workload name (default: every registered workload)");
-  stress->add_option("--seed", stress_seed, "seed (default: a random one, printed first)");
-  stress->add_option("--threads", stress_params.threads, "client threads, one connection each")->capture_default_str();
-  stress->add_option("--ops", stress_params.ops_per_thread, "operations per thread")->capture_default_str();
-  stress->add_option("--deadline-ms", stress_params.deadline_ms, "fail as error when not done by then")
-      ->capture_default_str();
+  add_seed_option(stress, stress_seed, "seed (default: a random one, printed first)");
+  add_number_option(stress, "--threads", stress_params.threads, threads_range, "client threads, one connection each")
+      ->default_str(std::to_string(stress_params.threads));
+  add_number_option(stress, "--ops", stress_params.ops_per_thread, ops_range, "operations per thread")
+      ->default_str(std::to_string(stress_params.ops_per_thread));
+  add_number_option(stress, "--deadline-ms", stress_params.deadline_ms, deadline_ms_range,
+                    "fail as error when not done by then")
+      ->default_str(std::to_string(stress_params.deadline_ms));
   add_run_options(stress);
 
   // invariants
@@ -329,20 +523,23 @@ int cli_main(int argc, char** argv) {
   auto* db_stop = db_cmd->add_subcommand("stop", "stop and remove the cluster a state file names");
   db_stop->add_option("--state", state_file, "state file")->capture_default_str();
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return command_line_error(app, e);
+  }
 
   try {
     if (gate->parsed()) {
       std::string dir = profile_dir.empty() ? (fs::path(root_dir()) / "ci" / "profiles").string() : profile_dir;
       std::string file = dir + "/" + profile_name + ".json";
-      std::ifstream in(file);
-      if (!in) {
-        std::cerr << "verdict: no profile " << file << "\n";
-        return 2;
+      if (!fs::is_regular_file(file)) {
+        std::cerr << "verdict: error: no profile " << file << "\n";
+        return exit_code(Status::error);
       }
-      json profile = json::parse(in);
+      const std::vector<ProfileStage> stages = read_profile(file);
       return run_and_report("gate", profile_name, run,
-                            [&](const RunContext& c, RunReport& r) { run_profile(c, r, profile, gate_seed); });
+                            [&](const RunContext& c, RunReport& r) { run_profile(c, r, stages, gate_seed); });
     }
     if (fixtures->parsed()) {
       run.in_memory = !fixture_options.keep_db;  // a kept cluster is for a person: on disk
@@ -361,7 +558,7 @@ int cli_main(int argc, char** argv) {
       });
     }
     if (properties->parsed()) {
-      property_params.seed = property_seed >= 0 ? static_cast<std::uint64_t>(property_seed) : random_seed();
+      property_params.seed = property_seed ? *property_seed : random_seed();
       return run_and_report("properties", "", run, [&](const RunContext& c, RunReport& r) {
         if (!suite_name.empty()) return r.suites.push_back(run_property_suite(c, suite_name, property_params));
         for (const auto& suite : property_suites())
@@ -369,7 +566,7 @@ int cli_main(int argc, char** argv) {
       });
     }
     if (stress->parsed()) {
-      stress_params.seed = stress_seed >= 0 ? static_cast<std::uint64_t>(stress_seed) : random_seed();
+      stress_params.seed = stress_seed ? *stress_seed : random_seed();
       return run_and_report("stress", "", run, [&](const RunContext& c, RunReport& r) {
         if (!workload_name.empty()) return r.suites.push_back(run_stress_workload(c, workload_name, stress_params));
         for (const auto& w : stress_workloads()) r.suites.push_back(run_stress_workload(c, w.name, stress_params));
@@ -389,7 +586,7 @@ int cli_main(int argc, char** argv) {
         auto violations = checker.check(std::nullopt);
         for (const auto& v : violations) {
           std::cout << fmt::format("BROKEN {} ({}), {} row(s):\n", v.invariant_id, v.severity, v.row_count);
-          for (const auto& row : json::parse(v.rows_json)) std::cout << "  " << row.dump() << "\n";
+          for (const auto& row : json::parse(v.rows_json)) std::cout << "  " << terminal_value(json_text(row)) << "\n";
         }
         std::cout << fmt::format("{} passed, {} failed\n", invariants().size() - violations.size(), violations.size());
         return violations.empty() ? 0 : 1;
@@ -423,7 +620,7 @@ int cli_main(int argc, char** argv) {
       for (const auto& violation : violations) {
         auto rows = json::parse(violation.rows_json);
         std::cout << fmt::format("BROKEN {} ({} row(s)); first broken link: {}\n", violation.invariant_id,
-                                 violation.row_count, rows.empty() ? "?" : rows.front().dump());
+                                 violation.row_count, rows.empty() ? "?" : terminal_value(json_text(rows.front())));
       }
       std::cout << fmt::format("{} passed, {} failed\n", v->decl->invariant_ids.size() - violations.size(),
                                violations.size());
@@ -484,10 +681,10 @@ int cli_main(int argc, char** argv) {
       return 0;
     }
   } catch (const std::exception& e) {
-    std::cerr << "verdict: error: " << e.what() << "\n";
-    return 2;
+    std::cerr << "verdict: error: " << terminal_value(e.what()) << "\n";
+    return exit_code(Status::error);
   }
-  return 2;
+  return exit_code(Status::error);
 }
 
 std::string errors_markdown() {

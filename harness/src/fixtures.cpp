@@ -17,6 +17,7 @@
 
 #include "verdict/clock.hpp"
 #include "verdict/failpoints.hpp"
+#include "verdict/input.hpp"
 #include "verdict/steps.hpp"
 #include "verdict/system.hpp"
 
@@ -30,6 +31,43 @@ namespace {
 struct FixtureError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+// The string at object[key], or `fallback` when the key is absent (an error when there is none):
+// another JSON type is an error of the file naming the key, not a library exception.
+std::string string_at(const json& object, const char* key, const std::optional<std::string>& fallback = std::nullopt) {
+  if (!object.contains(key)) {
+    if (fallback) return *fallback;
+    throw FixtureError(fmt::format("'{}' is missing", key));
+  }
+  const json& value = object[key];
+  if (!value.is_string())
+    throw FixtureError(fmt::format("'{}' must be a string, not {} {}", key, value.type_name(), value.dump()));
+  return value.get<std::string>();
+}
+
+// The boolean at object[key], or `fallback` when the key is absent; another JSON type is an error of
+// the file naming the key.
+bool bool_at(const json& object, const char* key, bool fallback) {
+  if (!object.contains(key)) return fallback;
+  const json& value = object[key];
+  if (!value.is_boolean())
+    throw FixtureError(fmt::format("'{}' must be true or false, not {} {}", key, value.type_name(), value.dump()));
+  return value.get<bool>();
+}
+
+// "step 4: ..." once: a message that already names the step keeps it.
+std::string located(const std::string& where, const std::string& message) {
+  if (message.rfind(where + ":", 0) == 0 || message.rfind(where + " ", 0) == 0) return message;
+  return where + ": " + message;
+}
+
+// A place in the file, as a person counts steps: "/steps/3/with" is "step 4 (/steps/3/with)".
+std::string place_in_file(const std::string& pointer) {
+  static const std::regex step_pointer(R"(/steps/(\d+)(/.*)?)");
+  std::smatch m;
+  if (!std::regex_match(pointer, m, step_pointer)) return pointer.empty() ? "" : pointer;
+  return fmt::format("step {} ({})", std::stoll(m[1]) + 1, pointer);
+}
 
 // "6", "6.0", "6.0000" are one number: compare decimal strings by value, without floating point.
 std::string normalize_number(const std::string& s) {
@@ -101,10 +139,39 @@ json resolve(const json& value, const std::map<std::string, json>& results) {
 
 // A typo in a scenario must not silently weaken it: unknown keys are an error of the file.
 void require_known_keys(const json& object, std::initializer_list<const char*> allowed, const std::string& where) {
-  for (const auto& [key, value] : object.items()) {
-    bool known = false;
-    for (const char* a : allowed) known = known || key == a;
-    if (!known) throw FixtureError(fmt::format("{}: unknown key '{}'", where, key));
+  if (auto key = unknown_key(object, allowed)) throw FixtureError(fmt::format("{}: unknown key '{}'", where, *key));
+}
+
+// An undeclared failpoint is an error of the file, not of the harness.
+void arm_failpoint(const std::string& name) {
+  try {
+    failpoints::arm(name);
+  } catch (const std::invalid_argument& e) {
+    throw FixtureError(e.what());
+  }
+}
+
+// Business time moves by at most this much in one step: a century, far beyond any expiry or period
+// a scenario tests, and far from overflowing the clock's seconds.
+constexpr std::int64_t clock_advance_s_max = 100LL * 366 * 24 * 3600;
+
+// A `clock` step: {"set": "YYYY-MM-DDTHH:MM:SSZ"} or {"advance_s": N}.
+void move_clock(Clock& clock, const json& c) {
+  if (!c.is_object()) throw FixtureError(fmt::format("'clock' must be an object, not {}", c.dump()));
+  require_known_keys(c, {"set", "advance_s"}, "clock");
+  try {
+    if (c.contains("set")) return clock.set(string_at(c, "set"));
+    if (!c.contains("advance_s")) throw FixtureError("clock needs 'set' or 'advance_s'");
+    const json& seconds = c["advance_s"];
+    // nlohmann keeps a non-negative whole number as unsigned, a negative one as signed.
+    const bool in_range =
+        seconds.is_number_unsigned() && seconds.get<std::uint64_t>() <= std::uint64_t{clock_advance_s_max};
+    if (!in_range)
+      throw FixtureError(
+          fmt::format("'advance_s' takes whole seconds from 0 to {}, not {}", clock_advance_s_max, seconds.dump()));
+    clock.advance(seconds.get<std::int64_t>());
+  } catch (const std::invalid_argument& e) {
+    throw FixtureError(e.what());
   }
 }
 
@@ -141,8 +208,8 @@ void check_declared_fields(const std::vector<FieldDecl>& fields, const json& wit
       }
       continue;
     }
-    bool expected_refusal =
-        expect.is_object() && expect.value("error", "") == "VALIDATION_FAILED" && expect.value("field", "") == path;
+    bool expected_refusal = expect.is_object() && string_at(expect, "error", "") == "VALIDATION_FAILED" &&
+                            string_at(expect, "field", "") == path;
     if (expected_refusal) continue;
     std::string names;
     for (const auto& f : fields) names += (names.empty() ? "" : ", ") + f.name;
@@ -188,12 +255,11 @@ class ScenarioRun {
 
  private:
   void load() {
-    std::ifstream in(path_);
-    if (!in) throw FixtureError("cannot read the file");
     try {
-      doc_ = json::parse(in);
-    } catch (const json::parse_error& e) {
-      throw FixtureError(std::string("not valid JSON: ") + e.what());
+      doc_ = read_input_json(path_);
+    } catch (const InputError& e) {
+      const std::string place = place_in_file(e.pointer);
+      throw FixtureError(place.empty() ? e.reason : place + ": " + e.reason);
     }
     if (!doc_.is_object()) throw FixtureError("a scenario is a JSON object");
     require_known_keys(doc_, {"name", "description", "group", "tenant", "actor", "steps"}, "header");
@@ -201,9 +267,20 @@ class ScenarioRun {
       if (!doc_.contains(key)) throw FixtureError(std::string("missing header field '") + key + "'");
     }
     if (!doc_["steps"].is_array() || doc_["steps"].empty()) throw FixtureError("'steps' must be a non-empty array");
-    name_ = doc_["name"].get<std::string>();
-    tenant_ = doc_.value("tenant", "acme");
-    actor_ = doc_.value("actor", "clerk");
+    if (doc_["steps"].size() > fixture_steps_max)
+      throw FixtureError(
+          fmt::format("'steps' has {} steps, over the limit of {} (split the story, or make it a "
+                      "property suite or a stress workload)",
+                      doc_["steps"].size(), fixture_steps_max));
+    try {
+      name_ = string_at(doc_, "name");
+      string_at(doc_, "description");
+      string_at(doc_, "group");
+      tenant_ = string_at(doc_, "tenant", "acme");
+      actor_ = string_at(doc_, "actor", "clerk");
+    } catch (const FixtureError& e) {
+      throw FixtureError(located("header", e.what()));
+    }
   }
 
   std::string replay(int step) const {
@@ -255,29 +332,25 @@ class ScenarioRun {
     std::map<std::string, json> results;
     std::map<std::string, std::string> snapshots;
     int index = 0;
-    for (const auto& raw : doc_["steps"]) {
-      ++index;
-      if (options_.stop_after > 0 && index > options_.stop_after) {
-        std::cerr << fmt::format("verdict: stopped after step {} as asked\n", options_.stop_after);
-        return;
-      }
+    // One step; true when it ended the scenario with a finding.
+    auto run_step = [&](const json& raw, int index, const std::string& where) -> bool {
       json step = resolve(raw, results);
       std::string step_text = raw.dump();
-      std::string where = fmt::format("step {}", index);
       if (step.contains("do")) {
         require_known_keys(step, {"do", "with", "as", "expect", "tenant", "actor", "key", "failpoint", "note"}, where);
         json expect = step.value("expect", json{{"ok", true}});
+        if (!expect.is_object()) throw FixtureError(fmt::format("'expect' must be an object, not {}", expect.dump()));
         require_known_keys(expect, {"ok", "values", "error", "field", "unknown", "replayed"}, where + " expect");
         check_declared_command(step, expect, where);
         Command command;
-        command.name = step["do"].get<std::string>();
-        command.tenant = step.value("tenant", tenant_);
-        command.actor = step.value("actor", actor_);
+        command.name = string_at(step, "do");
+        command.tenant = string_at(step, "tenant", tenant_);
+        command.actor = string_at(step, "actor", actor_);
         command.as_of = clock.now_iso();
-        command.idempotency_key = step.value("key", "");
+        command.idempotency_key = string_at(step, "key", "");
         command.correlation_id = fmt::format("{}#{}", fs::path(path_).filename().string(), index);
         command.args_json = step.value("with", json::object()).dump();
-        if (step.contains("failpoint")) failpoints::arm(step["failpoint"].get<std::string>());
+        if (step.contains("failpoint")) arm_failpoint(string_at(step, "failpoint"));
         StepRecord record = engine.execute(command);
         failpoints::disarm_all();
         const auto& o = record.outcome;
@@ -286,13 +359,13 @@ class ScenarioRun {
         std::string expected_text;
         bool matches;
         if (expect.contains("error")) {
-          expected_text = "error " + expect["error"].get<std::string>();
-          matches = o.status == OutcomeStatus::error && o.code == expect["error"].get<std::string>();
+          expected_text = "error " + string_at(expect, "error");
+          matches = o.status == OutcomeStatus::error && o.code == string_at(expect, "error");
           if (matches && expect.contains("field")) {
-            expected_text += " (field " + expect["field"].get<std::string>() + ")";
-            matches = o.field == expect["field"].get<std::string>();
+            expected_text += " (field " + string_at(expect, "field") + ")";
+            matches = o.field == string_at(expect, "field");
           }
-        } else if (expect.value("unknown", false)) {
+        } else if (bool_at(expect, "unknown", false)) {
           expected_text = "unknown";
           matches = o.status == OutcomeStatus::unknown;
         } else {
@@ -312,55 +385,67 @@ class ScenarioRun {
           fail(result, index, step_text, expected_text, outcome_text(o),
                fmt::format("step {} ({}) of {}: expected {}, got {}", index, command.name, shown_, expected_text,
                            outcome_text(o)));
-          return;
+          return true;
         }
         if (!record.violations.empty()) {
           fail_invariants(result, index, step_text, record.violations);
-          return;
+          return true;
         }
-        if (step.contains("as")) results[step["as"].get<std::string>()] = json::parse(o.values_json);
+        if (step.contains("as")) results[string_at(step, "as")] = json::parse(o.values_json);
       } else if (step.contains("check")) {
         require_known_keys(step, {"check", "with", "equals", "tenant", "note"}, where);
-        std::string what = step["check"].get<std::string>();
+        std::string what = string_at(step, "check");
         const ReadDecl* read = find_read(what);
         if (!read)
           throw FixtureError(fmt::format("{}: no read named '{}' (see `verdict commands --list`)", where, what));
         check_declared_fields(read->fields, step.value("with", json::object()), where, "read " + what, json());
         json actual = json::parse(
-            connection->read(what, step.value("tenant", tenant_), step.value("with", json::object()).dump()));
+            connection->read(what, string_at(step, "tenant", tenant_), step.value("with", json::object()).dump()));
         if (!step.contains("equals")) throw FixtureError(fmt::format("step {}: a check needs 'equals'", index));
         if (!same_value(step["equals"], actual)) {
           fail(result, index, step_text, step["equals"].dump(), actual.dump(),
                fmt::format("step {} of {}: check {} expected {}, got {}", index, shown_, what, step["equals"].dump(),
                            actual.dump()));
-          return;
+          return true;
         }
       } else if (step.contains("clock")) {
         require_known_keys(step, {"clock", "note"}, where);
-        const auto& c = step["clock"];
-        if (c.contains("set"))
-          clock.set(c["set"].get<std::string>());
-        else if (c.contains("advance_s"))
-          clock.advance(c["advance_s"].get<std::int64_t>());
-        else
-          throw FixtureError(fmt::format("step {}: clock needs 'set' or 'advance_s'", index));
+        move_clock(clock, step["clock"]);
       } else if (step.contains("snapshot")) {
         require_known_keys(step, {"snapshot", "note"}, where);
-        snapshots[step["snapshot"].get<std::string>()] =
+        snapshots[string_at(step, "snapshot")] =
             db::table_fingerprints(database->admin_conninfo(), table_names(system));
       } else if (step.contains("unchanged_since")) {
         require_known_keys(step, {"unchanged_since", "note"}, where);
-        std::string name = step["unchanged_since"].get<std::string>();
+        std::string name = string_at(step, "unchanged_since");
         if (!snapshots.count(name)) throw FixtureError(fmt::format("step {}: no snapshot named '{}'", index, name));
         std::string now = db::table_fingerprints(database->admin_conninfo(), table_names(system));
         if (now != snapshots[name]) {
           fail(result, index, step_text, snapshots[name], now,
                fmt::format("step {} of {}: tables changed since snapshot '{}'", index, shown_, name));
-          return;
+          return true;
         }
       } else {
         throw FixtureError(fmt::format("step {}: unknown step kind {}", index, step_text));
       }
+      return false;
+    };
+    for (const auto& raw : doc_["steps"]) {
+      ++index;
+      if (options_.stop_after > 0 && index > options_.stop_after) {
+        std::cerr << fmt::format("verdict: stopped after step {} as asked\n", options_.stop_after);
+        return;
+      }
+      const std::string where = fmt::format("step {}", index);
+      bool finished = false;
+      try {
+        finished = run_step(raw, index, where);
+      } catch (const FixtureError& e) {
+        throw FixtureError(located(where, e.what()));
+      } catch (const std::exception& e) {
+        throw std::runtime_error(located(where, e.what()));
+      }
+      if (finished) return;
     }
     auto violations = engine.check_all();
     if (!violations.empty()) fail_invariants(result, index, "", violations);

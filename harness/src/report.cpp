@@ -15,6 +15,8 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "verdict/input.hpp"
+
 namespace verdict {
 using json = nlohmann::json;
 
@@ -47,11 +49,13 @@ int rank(Status s) {
   return 3;
 }
 
+// JSON text a system or the harness produced (a command, violating rows), as JSON when it reads
+// strictly within the input limits (a cut value does not), else as the string it is.
 json parse_or_string(const std::string& text) {
   if (text.empty()) return nullptr;
   try {
-    return json::parse(text);
-  } catch (const json::parse_error&) {
+    return parse_input_json(text);
+  } catch (const InputError&) {
     return text;
   }
 }
@@ -103,12 +107,11 @@ std::size_t utf8_sequence_length(std::string_view in, std::size_t at) {
   return length;
 }
 
-// Text a system or a scenario supplied, made fit for XML 1.0, which must be well-formed UTF-8 of
-// XML characters only: a byte that is not part of well-formed UTF-8 becomes U+FFFD, and so do
-// U+FFFE and U+FFFF; a control character other than tab, newline and carriage return is written
-// out as \xNN, because XML 1.0 forbids it even as a character reference (pugixml would write &#01;,
-// which no parser accepts). Escaping <, &, " is pugixml's work.
-std::string xml_text(std::string_view in) {
+// Text a system or a scenario supplied, made printable: a byte that is not part of well-formed UTF-8
+// becomes U+FFFD, and so do U+FFFE and U+FFFF; a control character (C0 or DEL) other than those in
+// `kept` is written out as \xNN, so no escape sequence reaches a terminal and no file gets a
+// character its format forbids.
+std::string printable_text(std::string_view in, std::string_view kept) {
   std::string out;
   out.reserve(in.size());
   for (std::size_t i = 0; i < in.size();) {
@@ -121,12 +124,99 @@ std::string xml_text(std::string_view in) {
     const std::string_view sequence = in.substr(i, length);
     i += length;
     const auto c = static_cast<unsigned char>(sequence.front());
-    if (length == 1 && c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+    if (length == 1 && (c < 0x20 || c == 0x7f) && kept.find(static_cast<char>(c)) == std::string_view::npos) {
       out += fmt::format("\\x{:02x}", c);
     } else if (sequence == "\xEF\xBF\xBE" || sequence == "\xEF\xBF\xBF") {
       out += replacement_character;
     } else {
       out += sequence;
+    }
+  }
+  return out;
+}
+
+// Fit for XML 1.0, which must be well-formed UTF-8 of XML characters only: a control character other
+// than tab, newline and carriage return is forbidden even as a character reference (pugixml would
+// write &#01;, which no parser accepts). Escaping <, &, " is pugixml's work.
+std::string xml_text(std::string_view in) { return printable_text(in, "\t\n\r"); }
+
+// One line of Markdown text, shown as written: newlines and tabs become spaces, and every character
+// that CommonMark or GitHub would read as markup (emphasis, code, links, raw HTML, entities, table
+// cells, headings, strikethrough, math) is escaped with a backslash.
+std::string md_text(std::string_view in) {
+  std::string out;
+  for (char c : printable_text(in, "\t\n\r")) {
+    if (c == '\n' || c == '\r' || c == '\t') {
+      out += ' ';
+      continue;
+    }
+    if (std::string_view("\\`*_[]<>|~&!#$").find(c) != std::string_view::npos) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+// The longest run of backticks in `text`.
+std::size_t longest_backtick_run(std::string_view text) {
+  std::size_t longest = 0;
+  std::size_t run = 0;
+  for (char c : text) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  return longest;
+}
+
+// A Markdown code span of one line: fenced by more backticks than the text holds in a row, so none
+// closes it early. In a table cell a | still ends the cell inside a code span (GFM), so it is
+// escaped there.
+std::string md_code(std::string_view in, bool in_table = false) {
+  std::string text = printable_text(in, "");
+  if (in_table) {
+    std::string escaped;
+    for (char c : text) escaped += c == '|' ? std::string("\\|") : std::string(1, c);
+    text = escaped;
+  }
+  const std::string fence(longest_backtick_run(text) + 1, '`');
+  const bool pad = !text.empty() && (text.front() == '`' || text.back() == '`');
+  return fence + (pad ? " " + text + " " : text) + fence;
+}
+
+// A fenced Markdown code block: its text is shown literally (no markup, no HTML), fenced by more
+// backticks than any line of it holds, so none closes it early.
+std::string md_code_block(std::string_view in, std::string_view info = "") {
+  std::string text = printable_text(in, "\t\n");
+  if (!text.empty() && text.back() != '\n') text += '\n';
+  const std::string fence(std::max<std::size_t>(3, longest_backtick_run(text) + 1), '`');
+  return fence + std::string(info) + "\n" + text + fence + "\n";
+}
+
+// The first bytes of `value` that end on a character boundary and number at most `bytes`.
+std::size_t utf8_prefix_length(std::string_view value, std::size_t bytes) {
+  std::size_t end = std::min(bytes, value.size());
+  // Back off over continuation bytes (10xxxxxx) to the start of the character that would be split.
+  while (end > 0 && end < value.size() && (static_cast<unsigned char>(value[end]) & 0xc0) == 0x80) --end;
+  return end;
+}
+
+// A copy of the report with every string a writer shows cut to report_value_bytes_max.
+RunReport bounded(const RunReport& report) {
+  RunReport out = report;
+  for (std::string* text : {&out.run_id, &out.command, &out.profile, &out.git_sha, &out.started_at})
+    *text = cut_for_report(*text);
+  for (auto& s : out.suites) {
+    for (std::string* text : {&s.name, &s.kind, &s.seed, &s.error}) *text = cut_for_report(*text);
+    std::map<std::string, CommandCount> commands;
+    for (const auto& [name, count] : s.commands) commands[cut_for_report(name)] = count;
+    s.commands = std::move(commands);
+    for (auto& c : s.cases) {
+      c.name = cut_for_report(c.name);
+      c.detail = cut_for_report(c.detail);
+      if (!c.finding) continue;
+      Finding& f = *c.finding;
+      for (std::string* text : {&f.suite, &f.case_name, &f.command_json, &f.invariant_id, &f.rows_json, &f.expected,
+                                &f.actual, &f.message, &f.seed, &f.replay})
+        *text = cut_for_report(*text);
     }
   }
   return out;
@@ -192,8 +282,10 @@ std::string commands_table_md(const RunReport& report) {
   std::string out;
   for (const auto& s : report.suites) {
     if (s.commands.empty()) continue;
-    out += fmt::format("\n**{}**: commands run and accepted\n\n| command | ran | ok |\n|---|---:|---:|\n", s.name);
-    for (const auto& [name, c] : s.commands) out += fmt::format("| `{}` | {} | {} |\n", name, c.ran, c.succeeded);
+    out += fmt::format("\n**{}**: commands run and accepted\n\n| command | ran | ok |\n|---|---:|---:|\n",
+                       md_text(s.name));
+    for (const auto& [name, c] : s.commands)
+      out += fmt::format("| {} | {} | {} |\n", md_code(name, true), c.ran, c.succeeded);
   }
   return out;
 }
@@ -205,8 +297,9 @@ std::string stats_table_md(const RunReport& report) {
     const auto or_dash = [](const std::optional<std::string>& value, const char* unit) {
       return value ? *value + unit : std::string("—");
     };
-    out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", s.name, s.stats.steps, or_dash(text.steps_per_s, ""),
-                       s.stats.retries, or_dash(text.p50_ms, " ms"), or_dash(text.p99_ms, " ms"));
+    out +=
+        fmt::format("| {} | {} | {} | {} | {} | {} |\n", md_text(s.name), s.stats.steps, or_dash(text.steps_per_s, ""),
+                    s.stats.retries, or_dash(text.p50_ms, " ms"), or_dash(text.p99_ms, " ms"));
   }
   return out;
 }
@@ -291,8 +384,14 @@ int RunReport::passed() const {
 }
 int RunReport::failed() const {
   int n = 0;
+  for (const auto& s : suites)
+    for (const auto& c : s.cases) n += c.status == Status::fail;
+  return n;
+}
+int RunReport::errors() const {
+  int n = 0;
   for (const auto& s : suites) {
-    for (const auto& c : s.cases) n += c.status == Status::fail || c.status == Status::error;
+    for (const auto& c : s.cases) n += c.status == Status::error;
     if (suite_error(s)) ++n;  // the suite itself could not judge
   }
   return n;
@@ -304,7 +403,16 @@ int RunReport::skipped() const {
   return n;
 }
 
-std::string render_verdict_json(const RunReport& report) {
+std::string cut_for_report(const std::string& value) {
+  if (value.size() <= report_value_bytes_max) return value;
+  return value.substr(0, utf8_prefix_length(value, report_value_bytes_max)) +
+         fmt::format("… ({} bytes, cut)", value.size());
+}
+
+std::string terminal_value(const std::string& value) { return printable_text(cut_for_report(value), "\t\n"); }
+
+std::string render_verdict_json(const RunReport& whole) {
+  const RunReport report = bounded(whole);
   json suites = json::array();
   json findings = json::array();
   json seeds = json::object();
@@ -343,7 +451,11 @@ std::string render_verdict_json(const RunReport& report) {
            {"started_at", report.started_at},
            {"duration_ms", report.duration_ms},
            {"status", to_string(report.status())},
-           {"counts", {{"passed", report.passed()}, {"failed", report.failed()}, {"skipped", report.skipped()}}},
+           {"counts",
+            {{"passed", report.passed()},
+             {"failed", report.failed()},
+             {"errors", report.errors()},
+             {"skipped", report.skipped()}}},
            {"seeds", seeds},
            {"findings", findings},
            {"suites", suites}};
@@ -426,7 +538,8 @@ JunitCounts append_testsuite(pugi::xml_node root, const SuiteResult& s) {
 }
 }  // namespace
 
-std::string render_junit_xml(const RunReport& report) {
+std::string render_junit_xml(const RunReport& whole) {
+  const RunReport report = bounded(whole);
   pugi::xml_document doc;
   pugi::xml_node declaration = doc.append_child(pugi::node_declaration);
   declaration.append_attribute("version").set_value("1.0");
@@ -447,49 +560,77 @@ std::string render_junit_xml(const RunReport& report) {
   return out.str();
 }
 
-std::string render_summary_md(const RunReport& report) {
-  std::string icon = report.status() == Status::pass ? "✅" : report.status() == Status::fail ? "❌" : "⚠️";
-  std::string out = fmt::format("# Verdict: {} {}\n\n", icon, to_string(report.status()));
-  out += fmt::format("`verdict {}`{} · run `{}` · git `{}` · {:.1f} s\n\n", report.command,
-                     report.profile.empty() ? "" : " --profile " + report.profile, report.run_id,
-                     report.git_sha.empty() ? "unknown" : report.git_sha.substr(0, 12), report.duration_ms / 1000.0);
-  out += "| suite | kind | status | passed | failed | seed | time |\n|---|---|---|---:|---:|---|---:|\n";
-  for (const auto& s : report.suites) {
-    int passed = 0, failed = 0;
-    for (const auto& c : s.cases) {
-      passed += c.status == Status::pass;
-      failed += c.status == Status::fail || c.status == Status::error;
-    }
-    out += fmt::format("| {} | {} | {} | {} | {} | {} | {:.1f} s |\n", s.name, s.kind, to_string(s.status()), passed,
-                       failed, s.seed.empty() ? "—" : s.seed, s.duration_ms / 1000.0);
-  }
-  out += "\n" + stats_table_md(report);
-  out += commands_table_md(report);
-  bool any = false;
-  for (const auto& s : report.suites) {
-    if (suite_error(s)) {
-      if (!any) out += "\n## Findings\n";
-      any = true;
-      out += fmt::format("\n### {} — error\n\n```\n{}\n```\n", s.name, suite_error_text(s));
-    }
-    for (const auto& c : s.cases) {
-      if (c.status != Status::fail && c.status != Status::error) continue;
-      if (!any) out += "\n## Findings\n";
-      any = true;
-      out += fmt::format("\n### {} / {} — {}\n\n", s.name, c.name, to_string(c.status));
-      if (c.finding && !c.finding->invariant_id.empty()) {
-        out += fmt::format("**Broken invariant `{}`** at step {}.\n\n", c.finding->invariant_id, c.finding->step_index);
-      }
-      out += fmt::format("```\n{}```\n", case_failure_text(c));
-      if (c.finding && !c.finding->replay.empty())
-        out += fmt::format("\nReplay:\n\n```sh\n{}\n```\n", c.finding->replay);
-    }
-  }
-  out += fmt::format("\n{} passed, {} failed\n", report.passed(), report.failed());
+namespace {
+// The last line of the terminal and of summary.md: "N passed, N failed" (what CI reads), then the
+// errors and the skipped cases when there are any.
+std::string counts_line(const RunReport& report) {
+  std::string out = fmt::format("{} passed, {} failed", report.passed(), report.failed());
+  if (report.errors() > 0) out += fmt::format(", {} error{}", report.errors(), report.errors() == 1 ? "" : "s");
+  if (report.skipped() > 0) out += fmt::format(", {} skipped", report.skipped());
   return out;
 }
 
-std::string render_terminal(const RunReport& report) {
+// One finding's section of summary.md.
+std::string finding_section_md(const SuiteResult& s, const CaseResult& c) {
+  std::string out = fmt::format("\n### {} / {} — {}\n\n", md_text(s.name), md_text(c.name), to_string(c.status));
+  if (c.finding && !c.finding->invariant_id.empty()) {
+    out +=
+        fmt::format("**Broken invariant {}** at step {}.\n\n", md_code(c.finding->invariant_id), c.finding->step_index);
+  }
+  out += md_code_block(case_failure_text(c));
+  if (c.finding && !c.finding->replay.empty()) out += "\nReplay:\n\n" + md_code_block(c.finding->replay, "sh");
+  return out;
+}
+}  // namespace
+
+std::string render_summary_md(const RunReport& whole) {
+  const RunReport report = bounded(whole);
+  std::string icon = report.status() == Status::pass ? "✅" : report.status() == Status::fail ? "❌" : "⚠️";
+  std::string out = fmt::format("# Verdict: {} {}\n\n", icon, to_string(report.status()));
+  out += fmt::format("{}{} · run {} · git {} · {:.1f} s\n\n", md_code("verdict " + report.command),
+                     report.profile.empty() ? "" : " --profile " + md_text(report.profile), md_code(report.run_id),
+                     md_code(report.git_sha.empty() ? "unknown" : report.git_sha.substr(0, 12)),
+                     report.duration_ms / 1000.0);
+  out += "| suite | kind | status | passed | failed | errors | seed | time |\n|---|---|---|---:|---:|---:|---|---:|\n";
+  for (const auto& s : report.suites) {
+    int passed = 0, failed = 0, errors = suite_error(s) ? 1 : 0;
+    for (const auto& c : s.cases) {
+      passed += c.status == Status::pass;
+      failed += c.status == Status::fail;
+      errors += c.status == Status::error;
+    }
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {:.1f} s |\n", md_text(s.name), md_text(s.kind),
+                       to_string(s.status()), passed, failed, errors, s.seed.empty() ? "—" : md_text(s.seed),
+                       s.duration_ms / 1000.0);
+  }
+  out += "\n" + stats_table_md(report);
+  out += commands_table_md(report);
+  // Findings in order until the next would take the file past summary_bytes_max (the tables above
+  // are bounded by the number of suites and commands); the rest are counted.
+  std::vector<std::string> sections;
+  for (const auto& s : report.suites) {
+    if (suite_error(s))
+      sections.push_back(fmt::format("\n### {} — error\n\n{}", md_text(s.name), md_code_block(suite_error_text(s))));
+    for (const auto& c : s.cases)
+      if (c.status == Status::fail || c.status == Status::error) sections.push_back(finding_section_md(s, c));
+  }
+  if (!sections.empty()) out += "\n## Findings\n";
+  const std::size_t reserve_bytes = 1024;  // the note on what was left out, and the counts line
+  std::size_t shown = 0;
+  while (shown < sections.size() && out.size() + sections[shown].size() + reserve_bytes <= summary_bytes_max)
+    out += sections[shown++];
+  if (shown < sections.size()) {
+    out += fmt::format(
+        "\n{} more finding(s) not shown: summary.md stays under {} bytes. Every finding is in verdict.json, and "
+        "whole in findings.jsonl.\n",
+        sections.size() - shown, summary_bytes_max);
+  }
+  out += "\n" + counts_line(report) + "\n";
+  return out;
+}
+
+std::string render_terminal(const RunReport& whole) {
+  const RunReport report = bounded(whole);
   std::string out;
   for (const auto& s : report.suites) {
     out += fmt::format("{:<8} {} ({} cases, {:.1f} s){}\n", to_string(s.status()), s.name, s.cases.size(),
@@ -509,9 +650,23 @@ std::string render_terminal(const RunReport& report) {
     }
   }
   out += fmt::format("verdict: {}\n", to_string(report.status()));
-  out += fmt::format("{} passed, {} failed", report.passed(), report.failed());
-  if (report.skipped() > 0) out += fmt::format(", {} skipped", report.skipped());
-  out += "\n";
+  out += counts_line(report) + "\n";
+  // No escape sequence or carriage return from a system or a scenario reaches the terminal.
+  return printable_text(out, "\t\n");
+}
+
+std::string render_findings_jsonl(const RunReport& report) {
+  std::string out;
+  const auto line = [&out](const json& j) { out += j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"; };
+  for (const auto& s : report.suites) {
+    if (suite_error(s)) line({{"suite", s.name}, {"status", "error"}, {"error", suite_error_text(s)}});
+    for (const auto& c : s.cases) {
+      if (c.status != Status::fail && c.status != Status::error) continue;
+      json j{{"suite", s.name}, {"case", c.name}, {"status", to_string(c.status)}, {"detail", c.detail}};
+      if (c.finding) j["finding"] = finding_json(*c.finding);
+      line(j);
+    }
+  }
   return out;
 }
 
@@ -523,6 +678,7 @@ void write_report_files(const RunReport& report, const std::string& dir) {
     if (!out) throw std::runtime_error("cannot write " + dir + "/" + name);
   };
   write("verdict.json", render_verdict_json(report));
+  write("findings.jsonl", render_findings_jsonl(report));
   write("junit.xml", render_junit_xml(report));
   std::string summary = render_summary_md(report);
   write("summary.md", summary);

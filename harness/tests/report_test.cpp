@@ -5,13 +5,17 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <pugixml.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -197,7 +201,7 @@ TEST(VerdictJson, CarriesStatusCountsAndFindings) {
 
   EXPECT_EQ(v["schema_version"], verdict::verdict_schema_version);
   EXPECT_EQ(v["status"], "fail");
-  EXPECT_EQ(v["counts"], json::parse(R"({"passed":1,"failed":1,"skipped":1})"));
+  EXPECT_EQ(v["counts"], json::parse(R"({"passed":1,"failed":1,"errors":0,"skipped":1})"));
   EXPECT_EQ(v["suites"][0]["counts"], json::parse(R"({"passed":1,"failed":1,"errors":0,"skipped":1})"));
   EXPECT_EQ(v["suites"][0]["status"], "fail");
 
@@ -220,7 +224,8 @@ TEST(VerdictJson, SuiteWithNoCasesMakesTheRunAnError) {
   EXPECT_EQ(v["status"], "error");
   EXPECT_EQ(v["suites"][1]["status"], "error");
   EXPECT_EQ(v["counts"]["passed"], 1);
-  EXPECT_EQ(v["counts"]["failed"], 1);  // the empty suite counts as a failure
+  EXPECT_EQ(v["counts"]["failed"], 0);
+  EXPECT_EQ(v["counts"]["errors"], 1);  // the empty suite could not judge: an error, not a failure
   EXPECT_EQ(verdict::exit_code(r.status()), 2);
 }
 
@@ -436,7 +441,7 @@ RunReport run_with_stats() {
 
 TEST(VerdictJson, CarriesSuiteStats) {
   json v = json::parse(verdict::render_verdict_json(run_with_stats()));
-  EXPECT_EQ(v["schema_version"], 2);
+  EXPECT_EQ(v["schema_version"], 3);
   EXPECT_EQ(v["suites"][0]["stats"],
             json::parse(R"({"steps":3,"steps_per_s":"1.5","retries":2,"p50_ms":"1.234","p99_ms":"12.000"})"));
   // No duration: no rate; no sample: no latency. Null, never a made-up zero.
@@ -459,7 +464,7 @@ TEST(SummaryMd, HasAStatsRowPerSuite) {
   std::string md = verdict::render_summary_md(run_with_stats());
   EXPECT_THAT(md, HasSubstr("| suite | steps | steps/s | retries | p50 | p99 |\n|---|---:|---:|---:|---:|---:|\n"
                             "| fixtures | 3 | 1.5 | 2 | 1.234 ms | 12.000 ms |\n"
-                            "| stress:hot_batch | 0 | — | 0 | — | — |\n"));
+                            "| stress:hot\\_batch | 0 | — | 0 | — | — |\n"));
   EXPECT_EQ(last_line(md), "2 passed, 0 failed");
 }
 
@@ -467,12 +472,12 @@ TEST(SummaryAndTerminal, EndWithTheCountsLine) {
   RunReport r = run({suite("fixtures", {passed_case("ok"), failed_case("stock", "drift"), error_case("db")})});
 
   std::string md = verdict::render_summary_md(r);
-  EXPECT_EQ(last_line(md), "1 passed, 2 failed");
+  EXPECT_EQ(last_line(md), "1 passed, 1 failed, 1 error");
   EXPECT_THAT(md, HasSubstr("**Broken invariant `INV-STOCK-001`** at step 3."));
   EXPECT_THAT(md, HasSubstr("./verdict fixtures fixtures/stock.json"));
 
   std::string terminal = verdict::render_terminal(r);
-  EXPECT_EQ(last_line(terminal), "1 passed, 2 failed");
+  EXPECT_EQ(last_line(terminal), "1 passed, 1 failed, 1 error");
   EXPECT_THAT(terminal, HasSubstr("verdict: error\n"));
   EXPECT_THAT(terminal, HasSubstr("invariant: INV-STOCK-001"));
 }
@@ -480,14 +485,14 @@ TEST(SummaryAndTerminal, EndWithTheCountsLine) {
 TEST(SummaryAndTerminal, SkippedCasesAreCountedLast) {
   RunReport r = run({suite("fixtures", {passed_case("ok"), skipped_case("later")})});
   EXPECT_EQ(last_line(verdict::render_terminal(r)), "1 passed, 0 failed, 1 skipped");
-  EXPECT_EQ(last_line(verdict::render_summary_md(r)), "1 passed, 0 failed");
+  EXPECT_EQ(last_line(verdict::render_summary_md(r)), "1 passed, 0 failed, 1 skipped");
 }
 
 TEST(SummaryAndTerminal, EmptySuiteIsReportedAsAnError) {
   RunReport r = run({suite("properties:inventory", {})});
   std::string terminal = verdict::render_terminal(r);
   EXPECT_THAT(terminal, HasSubstr("error: the suite ran no test"));
-  EXPECT_EQ(last_line(terminal), "0 passed, 1 failed");
+  EXPECT_EQ(last_line(terminal), "0 passed, 0 failed, 1 error");
   EXPECT_THAT(verdict::render_summary_md(r), HasSubstr("# Verdict: ⚠️ error"));
 }
 
@@ -527,10 +532,239 @@ TEST(VerdictFiles, JunitXmlCarriesOnlyXmlCharacters) {
 TEST(VerdictFiles, SuiteWhoseCasesWereAllSkippedIsAnError) {
   RunReport r = run({suite("properties:inventory", {skipped_case("a"), skipped_case("b")})});
   EXPECT_EQ(r.status(), Status::error);
-  EXPECT_EQ(r.failed(), 1);  // the suite itself: it judged nothing
-  EXPECT_EQ(last_line(verdict::render_terminal(r)), "0 passed, 1 failed, 2 skipped");
+  EXPECT_EQ(r.failed(), 0);
+  EXPECT_EQ(r.errors(), 1);  // the suite itself: it judged nothing
+  EXPECT_EQ(last_line(verdict::render_terminal(r)), "0 passed, 0 failed, 1 error, 2 skipped");
   std::string xml = verdict::render_junit_xml(r);
   EXPECT_THAT(xml, HasSubstr("<error message=\"the suite ran no test\""));
+}
+
+// --- Hostile and huge values (issue 6): every writer's file read back by a real parser ------------
+
+// Names and values a system or a scenario may hand over: markup, Markdown and table syntax, fences,
+// entities, terminal escapes, carriage returns, NUL, and bytes that are no UTF-8.
+const std::string hostile_text =
+    std::string("<script>alert(1)</script> <b>bold</b> | cell | `tick` ``` **strong** ") +
+    "_em_ [link](http://x) &amp; $math$ ~~gone~~ # head ]]> </failure> \x1b[31mred\x1b[0m " +
+    "over\rwrite bell\x07 nul" + std::string(1, '\0') + " bad\xff\xc3\x28 end\nsecond line";
+
+RunReport hostile_report() {
+  CaseResult bad = failed_case(hostile_text, hostile_text);
+  bad.finding->command_json = hostile_text;
+  bad.finding->rows_json = R"([{"note":")" + std::string("<b>|`") + R"("}])";
+  bad.finding->invariant_id = "INV-`|<b>";
+  bad.finding->replay = "./verdict fixtures '" + hostile_text + "'";
+  CaseResult erred = error_case("<i>error</i> | x");
+  erred.detail = hostile_text;
+  SuiteResult s = suite("fixtures " + hostile_text, {passed_case("ok"), bad, erred});
+  s.seed = hostile_text;
+  s.commands[hostile_text] = {2, 1};
+  SuiteResult broken = suite("properties:<b>x</b>", {});
+  broken.error = hostile_text;
+  RunReport r = run({s, broken});
+  r.profile = hostile_text;
+  return r;
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Markdown that shows text only as text, checked as a CommonMark/GFM reader sees it: fenced code
+// blocks open and close (a fence closes only with at least as many backticks); outside them there is
+// no raw HTML (an unescaped '<'), no unescaped emphasis, link, entity or math character, every table
+// row has its header's cells, and nowhere a control character but newline. Returns "" or why not.
+std::string markdown_problem(const std::string& md) {
+  if (auto utf8 = xml_char_problem(md); !utf8.empty()) return utf8;
+  for (std::size_t i = 0; i < md.size(); ++i) {
+    const auto c = static_cast<unsigned char>(md[i]);
+    if ((c < 0x20 && c != '\n') || c == 0x7f) return "control character at " + std::to_string(i);
+  }
+  std::istringstream lines(md);
+  std::string line;
+  std::size_t fence = 0;  // the open fence's backticks, 0 outside
+  int table_cells = -1;   // the header's cells while in a table
+  int number = 0;
+  while (std::getline(lines, line)) {
+    ++number;
+    const std::size_t ticks =
+        line.find_first_not_of('`') == std::string::npos ? line.size() : line.find_first_not_of('`');
+    if (fence > 0) {
+      if (ticks >= fence && line.find_first_not_of('`') == std::string::npos) fence = 0;
+      continue;
+    }
+    if (ticks >= 3) {
+      fence = ticks;
+      continue;
+    }
+    // The writer's own bold ("**Broken invariant ...**", "**suite**: commands ...") is markup.
+    if (line.rfind("**", 0) == 0) {
+      line.erase(0, 2);
+      if (const auto end = line.find("**"); end != std::string::npos) line.erase(end, 2);
+    }
+    // Outside code: walk the line's inline text; code spans (backtick runs) are literal.
+    int cells = 0;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      const char ch = line[i];
+      if (ch == '\\') {
+        ++i;  // an escaped character is text
+        continue;
+      }
+      if (ch == '`') {
+        std::size_t run =
+            line.find_first_not_of('`', i) == std::string::npos ? line.size() - i : line.find_first_not_of('`', i) - i;
+        const std::string closing(run, '`');
+        std::size_t close = line.find(closing, i + run);
+        while (close != std::string::npos && close + run < line.size() && line[close + run] == '`')
+          close = line.find(closing, close + run + 1);
+        if (close == std::string::npos) return "unclosed code span on line " + std::to_string(number);
+        for (std::size_t k = i + run; k < close; ++k)
+          if (line[k] == '|' && line[k - 1] != '\\' && line.front() == '|')
+            return "unescaped | in a code span in a table row, line " + std::to_string(number);
+        i = close + run - 1;
+        continue;
+      }
+      if (ch == '|') ++cells;
+      if (std::string_view("<&[]$~_*").find(ch) != std::string_view::npos)
+        return "unescaped '" + std::string(1, ch) + "' on line " + std::to_string(number) + ": " + line;
+    }
+    if (line.rfind("|", 0) == 0) {
+      if (table_cells < 0) table_cells = cells;
+      if (cells != table_cells)
+        return "table row with " + std::to_string(cells) + " separators, header has " + std::to_string(table_cells) +
+               ", line " + std::to_string(number) + ": " + line;
+    } else {
+      table_cells = -1;
+    }
+  }
+  return fence == 0 ? "" : "unclosed code fence";
+}
+
+TEST(HostileValues, EveryWriterKeepsItsFormatAndShowsThemAsText) {
+  const RunReport r = hostile_report();
+  const auto dir = std::filesystem::temp_directory_path() / ("verdict-hostile-" + std::to_string(::getpid()));
+  verdict::write_report_files(r, dir.string());
+
+  // verdict.json: strict JSON; text as given, but for bytes that are no UTF-8 (U+FFFD).
+  const json v = json::parse(read_file(dir / "verdict.json"));
+  EXPECT_EQ(v["status"], "error");
+  const std::string message = v["findings"][0]["message"];
+  EXPECT_THAT(message, HasSubstr("<script>alert(1)</script> <b>bold</b> | cell | `tick` ```"));
+  EXPECT_THAT(message, HasSubstr("bad\xef\xbf\xbd\xef\xbf\xbd( end\nsecond line"));
+  EXPECT_EQ(v["findings"][0]["command"], json(message));  // not JSON: kept as the (repaired) string
+  EXPECT_EQ(v["findings"][0]["rows"][0]["note"], "<b>|`");
+
+  // findings.jsonl: one strict JSON line per finding and per suite that could not judge.
+  std::istringstream jsonl(read_file(dir / "findings.jsonl"));
+  std::string line;
+  int lines = 0;
+  while (std::getline(jsonl, line)) {
+    EXPECT_NO_THROW((void)json::parse(line)) << line;
+    ++lines;
+  }
+  EXPECT_EQ(lines, 3);  // the failed case, the errored case, the suite that ran nothing
+
+  // junit.xml: a real XML parser reads it, with only XML characters.
+  const std::string xml = read_file(dir / "junit.xml");
+  EXPECT_EQ(xml_char_problem(xml), "");
+  pugi::xml_document doc = parse_xml(xml);
+  const std::string failure = doc.select_node("//failure").node().attribute("message").value();
+  EXPECT_THAT(failure, HasSubstr("<script>alert(1)</script> <b>bold</b>"));
+  EXPECT_THAT(failure, HasSubstr("]]> </failure> \\x1b[31mred"));
+  EXPECT_EQ(child_count(doc.child("testsuites"), "testsuite"), 2);
+
+  // summary.md: Markdown that renders every hostile value as text.
+  const std::string md = read_file(dir / "summary.md");
+  EXPECT_EQ(markdown_problem(md), "") << md;
+  EXPECT_THAT(md, HasSubstr("\\<b\\>bold\\</b\\>"));
+  EXPECT_EQ(md.find("\x1b"), std::string::npos);
+  EXPECT_EQ(last_line(md), "1 passed, 1 failed, 2 errors");
+
+  // The terminal: no escape sequence, no carriage return, well-formed UTF-8.
+  const std::string terminal = verdict::render_terminal(r);
+  EXPECT_EQ(terminal.find('\x1b'), std::string::npos);
+  EXPECT_EQ(terminal.find('\r'), std::string::npos);
+  EXPECT_EQ(terminal.find('\0'), std::string::npos);
+  EXPECT_EQ(xml_char_problem(terminal), "");
+  EXPECT_THAT(terminal, HasSubstr("\\x1b[31mred"));
+  EXPECT_EQ(last_line(terminal), "1 passed, 1 failed, 2 errors");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(HostileValues, AMarkdownFenceInAValueDoesNotCloseTheCodeBlock) {
+  RunReport r = run({suite("fixtures", {failed_case("fence", "before\n```\n<b>after</b>\n````\nend")})});
+  const std::string md = verdict::render_summary_md(r);
+  EXPECT_EQ(markdown_problem(md), "") << md;
+  EXPECT_THAT(md, HasSubstr("`````\nsuite: fixtures\n"));  // one backtick more than the longest run
+}
+
+TEST(HugeValues, AreCutInEveryWriterWithTheirLengthNotedAndKeptWholeInFindingsJsonl) {
+  const std::string mebibyte(1 << 20, 'x');
+  CaseResult big = failed_case(mebibyte, mebibyte);
+  big.finding->command_json = R"({"do":"x","with":{"note":")" + mebibyte + R"("}})";
+  RunReport r = run({suite("fixtures", {big})});
+  const auto dir = std::filesystem::temp_directory_path() / ("verdict-huge-" + std::to_string(::getpid()));
+  verdict::write_report_files(r, dir.string());
+  const std::string note = "… (1048576 bytes, cut)";
+
+  const json v = json::parse(read_file(dir / "verdict.json"));
+  const std::string message = v["findings"][0]["message"];
+  EXPECT_EQ(message, mebibyte.substr(0, verdict::report_value_bytes_max) + note);
+  EXPECT_EQ(v["suites"][0]["cases"][0]["name"], message);
+  EXPECT_THAT(v["findings"][0]["command"].get<std::string>(), HasSubstr("bytes, cut)"));
+  EXPECT_LT(read_file(dir / "verdict.json").size(), 10 * verdict::report_value_bytes_max);
+
+  const std::string xml = read_file(dir / "junit.xml");
+  EXPECT_THAT(xml, HasSubstr(note));
+  EXPECT_LT(xml.size(), 10 * verdict::report_value_bytes_max);
+
+  const std::string md = read_file(dir / "summary.md");
+  EXPECT_THAT(md, HasSubstr(note));
+  EXPECT_LT(md.size(), 10 * verdict::report_value_bytes_max);
+
+  const std::string terminal = verdict::render_terminal(r);
+  EXPECT_THAT(terminal, HasSubstr(note));
+  EXPECT_LT(terminal.size(), 10 * verdict::report_value_bytes_max);
+
+  // The whole value stays in the run directory.
+  const json whole = json::parse(read_file(dir / "findings.jsonl"));
+  EXPECT_EQ(whole["finding"]["message"], mebibyte);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(HugeValues, AreCutAtACharacterBoundary) {
+  const std::string accents = "a" + [] {
+    std::string out;
+    for (std::size_t i = 0; i < verdict::report_value_bytes_max; ++i) out += "\xc3\xa9";  // é, two bytes
+    return out;
+  }();
+  const std::string cut = verdict::cut_for_report(accents);
+  EXPECT_EQ(xml_char_problem(cut), "");
+  EXPECT_LE(cut.find("…"), verdict::report_value_bytes_max);
+  EXPECT_THAT(cut, ::testing::EndsWith("… (" + std::to_string(accents.size()) + " bytes, cut)"));
+  EXPECT_EQ(verdict::cut_for_report("short"), "short");
+  const std::string at_limit(verdict::report_value_bytes_max, 'y');
+  EXPECT_EQ(verdict::cut_for_report(at_limit), at_limit);
+}
+
+TEST(HostileValues, TerminalValueIsCutAndPrintable) {
+  EXPECT_EQ(verdict::terminal_value("a\x1b[2Jb\rc\td\ne\xff"), "a\\x1b[2Jb\\x0dc\td\ne\xef\xbf\xbd");
+  const std::string big(verdict::report_value_bytes_max + 1, 'v');
+  EXPECT_THAT(verdict::terminal_value(big), ::testing::EndsWith("… (16385 bytes, cut)"));
+}
+
+TEST(HugeValues, SummaryMdStaysUnderItsLimitAndCountsTheFindingsLeftOut) {
+  std::vector<CaseResult> cases;
+  for (int i = 0; i < 200; ++i)
+    cases.push_back(failed_case("case " + std::to_string(i), std::string(verdict::report_value_bytes_max, 'z')));
+  RunReport r = run({suite("fixtures", cases)});
+  const std::string md = verdict::render_summary_md(r);
+  EXPECT_LE(md.size(), verdict::summary_bytes_max);
+  EXPECT_THAT(md, ::testing::ContainsRegex("\n[0-9]+ more finding\\(s\\) not shown"));
+  EXPECT_THAT(md, HasSubstr("### fixtures / case 0 — fail"));
+  EXPECT_EQ(markdown_problem(md), "");
+  EXPECT_EQ(last_line(md), "0 passed, 200 failed");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #pragma once
 // The fixture runner: one JSON scenario file (docs/FIXTURES.md) → one case of the fixtures suite.
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -8,6 +9,10 @@
 #include "verdict/runtime.hpp"
 
 namespace verdict {
+
+// A scenario is a story a person reads; past this many steps it is a generated load, which belongs
+// in a property suite or a stress workload (and it keeps one file's run bounded).
+inline constexpr std::size_t fixture_steps_max = 1000;
 
 struct FixtureOptions {
   bool keep_db = false;  // leave the scenario's database for psql (its conninfo is printed)

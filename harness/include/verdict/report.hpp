@@ -12,7 +12,24 @@
 namespace verdict {
 
 // 2: every suite carries "stats" (steps, steps_per_s, retries, p50_ms, p99_ms).
-inline constexpr int verdict_schema_version = 2;
+// 3: the run's "counts" carry "errors" apart from "failed" (a case the harness could not judge is not
+//    a failure of the system), and every value is cut to report_value_bytes_max.
+inline constexpr int verdict_schema_version = 3;
+
+// Put a limit on what a report shows: no value in the terminal, summary.md, junit.xml or
+// verdict.json is longer than this many bytes. A longer one is cut at a character boundary and ends
+// with "… (N bytes, cut)"; findings.jsonl in the run directory keeps it whole.
+inline constexpr std::size_t report_value_bytes_max = 16 * 1024;
+// summary.md is appended to GitHub's step summary, which takes at most 1 MiB per step: findings that
+// would take summary.md past this many bytes are left out of it, and counted.
+inline constexpr std::size_t summary_bytes_max = 512 * 1024;
+
+// `value` itself when it has at most report_value_bytes_max bytes; else its first bytes up to a
+// character boundary and "… (N bytes, cut)".
+std::string cut_for_report(const std::string& value);
+// A value as the terminal shows it outside a report (error messages, violating rows): cut as above,
+// and printable (no control character but newline and tab, well-formed UTF-8).
+std::string terminal_value(const std::string& value);
 
 enum class Status { pass, fail, error, skipped };
 const char* to_string(Status status);
@@ -91,16 +108,22 @@ struct RunReport {
   std::vector<SuiteResult> suites;
   Status status() const;  // error if no suite
   int passed() const;
-  int failed() const;  // fail + error cases
+  int failed() const;  // fail cases: the system broke a rule
+  int errors() const;  // error cases, and suites that could not judge (ran no case, or the harness failed)
   int skipped() const;
 };
 
 std::string render_verdict_json(const RunReport& report);
 std::string render_junit_xml(const RunReport& report);
 std::string render_summary_md(const RunReport& report);
-std::string render_terminal(const RunReport& report);  // ends with "N passed, N failed"
-// Writes verdict.json, junit.xml and summary.md into dir (created); appends summary.md to
-// $GITHUB_STEP_SUMMARY when that is set.
+// Ends with the counts line "N passed, N failed", then ", N error(s)" and ", N skipped" when there
+// are any. What a system or a scenario supplied is shown printable (no control character but newline
+// and tab, well-formed UTF-8).
+std::string render_terminal(const RunReport& report);
+// One JSON line per case that failed or erred and per suite that could not judge, every value whole.
+std::string render_findings_jsonl(const RunReport& report);
+// Writes verdict.json, junit.xml, summary.md and findings.jsonl into dir (created); appends
+// summary.md to $GITHUB_STEP_SUMMARY when that is set.
 void write_report_files(const RunReport& report, const std::string& dir);
 int exit_code(Status status);  // pass/skipped 0, fail 1, error 2
 
