@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "support.hpp"
 
@@ -49,5 +51,22 @@ struct RoleChange : ModelCommand<Model, Judge, RoleChange<Model, Judge, Grant>> 
     os << fmt::format("{} {} {}", Grant ? "grant" : "revoke", Model::helper, role);
   }
 };
+
+// Runs a suite whose cases each start on a fresh system set up by `setup` (as the model's admin),
+// with the full check at the end, and reports the steps of every case in the result's stats.
+// REQUIRES: suite's name, commands, initial_model and generate are set.
+template <typename Model>
+verdict::SuiteResult run_suite(const verdict::RunContext& context, const verdict::PropertyParams& params,
+                               verdict::stateful::Suite<Model, Sut> suite,
+                               std::vector<std::pair<std::string, nlohmann::json>> setup) {
+  verdict::SuiteStats stats;
+  suite.make_system = [&](verdict::stateful::Tally& tally) {
+    return make_system(context, tally, &stats, setup, Model::admin);
+  };
+  suite.finish = finish;
+  auto result = verdict::stateful::run(params, suite);
+  result.stats.merge(stats);
+  return result;
+}
 
 }  // namespace props

@@ -106,20 +106,11 @@ struct Event : ModelCommand<Event<Call>> {
 };
 
 verdict::SuiteResult run_funds(const verdict::RunContext& context, const verdict::PropertyParams& params) {
-  verdict::SuiteStats stats;
   verdict::stateful::Suite<FundsModel, Sut> suite;
   suite.name = "funds";
   suite.commands = {"access.grant_role", "access.revoke_role", "funds.add_fund",  "funds.add_investor",
                     "funds.commit",      "funds.call",         "funds.distribute"};
   suite.initial_model = [] { return FundsModel(); };
-  suite.make_system = [&](verdict::stateful::Tally& tally) {
-    std::vector<std::pair<std::string, json>> setup = {{"access.create_tenant", json::object()}};
-    for (const auto& code : FundsModel::setup_funds())
-      setup.push_back({"funds.add_fund", {{"code", code}, {"name", "Name " + code}}});
-    for (const auto& code : FundsModel::setup_investors())
-      setup.push_back({"funds.add_investor", {{"code", code}, {"name", "Name " + code}}});
-    return props::make_system(context, tally, &stats, setup, FundsModel::admin);
-  };
   suite.generate = [](const FundsModel& initial) {
     return rc::state::gen::commands(
         initial,
@@ -127,10 +118,12 @@ verdict::SuiteResult run_funds(const verdict::RunContext& context, const verdict
             Commit, Commit, Commit, Event<true>, Event<true>, Event<true>, Event<false>, Event<false>, Add<true>,
             Add<false>, props::RoleChange<FundsModel, judge, true>, props::RoleChange<FundsModel, judge, false>>());
   };
-  suite.finish = props::finish;
-  auto result = verdict::stateful::run(params, suite);
-  result.stats.merge(stats);
-  return result;
+  std::vector<std::pair<std::string, json>> setup = {{"access.create_tenant", json::object()}};
+  for (const auto& code : FundsModel::setup_funds())
+    setup.push_back({"funds.add_fund", {{"code", code}, {"name", "Name " + code}}});
+  for (const auto& code : FundsModel::setup_investors())
+    setup.push_back({"funds.add_investor", {{"code", code}, {"name", "Name " + code}}});
+  return props::run_suite(context, params, std::move(suite), std::move(setup));
 }
 
 const struct Registrar {

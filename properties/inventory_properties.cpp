@@ -249,32 +249,21 @@ struct Reverse : Command {
   void show(std::ostream& os) const override { os << fmt::format("{}: reverse movement #{}", actor, index); }
 };
 
-// A fresh system per case: its own database, the tenant and the catalogue (as the model assumes).
-std::unique_ptr<Sut> make_system(const verdict::RunContext& context, verdict::stateful::Tally& tally,
-                                 verdict::SuiteStats* stats) {
-  std::vector<std::pair<std::string, json>> setup = {{"access.create_tenant", json::object()}};
-  for (const auto& sku : skus) setup.push_back({"inventory.add_product", {{"sku", sku}, {"name", "Product " + sku}}});
-  for (const auto& l : locations) setup.push_back({"inventory.add_location", {{"location", l}}});
-  return props::make_system(context, tally, stats, setup, InventoryModel::admin);
-}
-
 verdict::SuiteResult run_inventory(const verdict::RunContext& context, const verdict::PropertyParams& params) {
-  verdict::SuiteStats stats;
   verdict::stateful::Suite<InventoryModel, Sut> suite;
   suite.name = "inventory";
   suite.commands = {"access.grant_role", "access.revoke_role", "inventory.receive", "inventory.fulfill",
                     "inventory.adjust",  "inventory.transfer", "inventory.reverse"};
   suite.initial_model = [] { return InventoryModel(skus, locations); };
-  suite.make_system = [&](verdict::stateful::Tally& tally) { return make_system(context, tally, &stats); };
   suite.generate = [](const InventoryModel& initial) {
     return rc::state::gen::commands(
         initial, rc::state::gen::execOneOfWithArgs<Receive, Receive, Fulfill, Fulfill, Adjust, Transfer, Transfer,
                                                    Reverse, GrantRole, RevokeRole>());
   };
-  suite.finish = props::finish;
-  auto result = verdict::stateful::run(params, suite);
-  result.stats.merge(stats);
-  return result;
+  std::vector<std::pair<std::string, json>> setup = {{"access.create_tenant", json::object()}};
+  for (const auto& sku : skus) setup.push_back({"inventory.add_product", {{"sku", sku}, {"name", "Product " + sku}}});
+  for (const auto& l : locations) setup.push_back({"inventory.add_location", {{"location", l}}});
+  return props::run_suite(context, params, std::move(suite), std::move(setup));
 }
 
 const struct Registrar {

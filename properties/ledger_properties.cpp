@@ -179,20 +179,11 @@ struct PeriodChange : ModelCommand<PeriodChange<Lock>> {
 };
 
 verdict::SuiteResult run_ledger(const verdict::RunContext& context, const verdict::PropertyParams& params) {
-  verdict::SuiteStats stats;
   verdict::stateful::Suite<LedgerModel, Sut> suite;
   suite.name = "ledger";
   suite.commands = {"access.grant_role",      "access.revoke_role", "ledger.add_account",  "ledger.post_journal",
                     "ledger.reverse_journal", "ledger.lock_period", "ledger.unlock_period"};
   suite.initial_model = [] { return LedgerModel(); };
-  suite.make_system = [&](verdict::stateful::Tally& tally) {
-    std::vector<std::pair<std::string, json>> setup = {{"access.create_tenant", json::object()}};
-    for (const auto& [code, type] : LedgerModel::setup_accounts())
-      setup.push_back(
-          {"ledger.add_account",
-           {{"code", code}, {"name", "Account " + code}, {"type", type}, {"forbid_negative", code == "1050"}}});
-    return props::make_system(context, tally, &stats, setup, LedgerModel::admin);
-  };
   suite.generate = [](const LedgerModel& initial) {
     return rc::state::gen::commands(
         initial, rc::state::gen::execOneOfWithArgs<PostJournal, PostJournal, PostJournal, PostJournal, ReverseJournal,
@@ -200,10 +191,12 @@ verdict::SuiteResult run_ledger(const verdict::RunContext& context, const verdic
                                                    props::RoleChange<LedgerModel, judge, true>,
                                                    props::RoleChange<LedgerModel, judge, false>>());
   };
-  suite.finish = props::finish;
-  auto result = verdict::stateful::run(params, suite);
-  result.stats.merge(stats);
-  return result;
+  std::vector<std::pair<std::string, json>> setup = {{"access.create_tenant", json::object()}};
+  for (const auto& [code, type] : LedgerModel::setup_accounts())
+    setup.push_back(
+        {"ledger.add_account",
+         {{"code", code}, {"name", "Account " + code}, {"type", type}, {"forbid_negative", code == "1050"}}});
+  return props::run_suite(context, params, std::move(suite), std::move(setup));
 }
 
 const struct Registrar {

@@ -65,7 +65,8 @@ LedgerModel::LedgerModel() {
                                                                                    {"3000", "equity"},
                                                                                    {"4000", "revenue"},
                                                                                    {"5000", "expense"},
-                                                                                   {"5100", "expense"}})
+                                                                                   {"5100", "expense"},
+                                                                                   {"6900", "expense"}})
     accounts_[code] = Account{type, true, false, 0, 0};
   // Petty cash (1050) may never go below zero.
   for (const auto& [code, type] : setup_accounts()) accounts_[code] = Account{type, false, code == "1050", 0, 0};

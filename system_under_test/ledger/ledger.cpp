@@ -226,6 +226,11 @@ Outcome<long long> reverse(Tx& tx, long long journal_id, const std::string& post
   return post(tx, reversal, field, date_field);
 }
 
+std::string currency(Tx& tx) {
+  auto r = tx.exec("ledger_currency", "SELECT currency FROM books WHERE tenant_id = $1", tx.tenant());
+  return r.empty() ? "" : r[0][0].as<std::string>();
+}
+
 std::optional<long long> journal_of(Tx& tx, const std::string& source, long long source_id) {
   auto r = tx.exec("ledger_journal_of",
                    "SELECT journal_id FROM journals WHERE tenant_id = $1 AND source = $2 AND source_id = $3",
@@ -420,9 +425,11 @@ void bootstrap(Tx& tx) {
                    "    ('2200', 'Customer credit', 'liability', 'customer_credit'), "
                    "    ('3000', 'Fund capital', 'equity', 'fund_capital'), ('4000', 'Revenue', 'revenue', 'revenue'), "
                    "    ('5000', 'Cost of goods sold', 'expense', 'cogs'), "
-                   "    ('5100', 'Inventory adjustments', 'expense', 'inventory_adjustments')) AS v(c, n, t, r) "
+                   "    ('5100', 'Inventory adjustments', 'expense', 'inventory_adjustments'), "
+                   "    ('6900', 'Bad debts', 'expense', 'bad_debts')) AS v(c, n, t, r) "
                    "  RETURNING tenant_id, account_id), "
                    "b AS (INSERT INTO account_balances (tenant_id, account_id) SELECT tenant_id, account_id FROM a), "
+                   "k AS (INSERT INTO books (tenant_id, currency) VALUES ($1, 'USD')), "
                    "p AS (INSERT INTO periods (tenant_id, period, status) VALUES ($1, $3, 'open') "
                    "  ON CONFLICT DO NOTHING RETURNING period_id) "
                    "SELECT account_id, NULL::bigint FROM a UNION ALL SELECT NULL, period_id FROM p",
@@ -503,6 +510,11 @@ const struct Registrar {
          RetryClass::never,
          "A manual journal names a control account (inventory, receivables, …): only its subledger posts to it.",
          {}},
+        {codes::currency_mismatch,
+         422,
+         RetryClass::never,
+         "A document names a currency other than the tenant's (one currency per tenant).",
+         {}},
         {codes::period_not_locked, 409, RetryClass::never, "An unlock was asked of a period that is open.", {}},
         {codes::negative_balance_forbidden,
          422,
@@ -510,11 +522,8 @@ const struct Registrar {
          "The posting would take an account that forbids it below zero on its normal side.",
          {}},
     };
-    m.tables = {{"accounts", "", true},
-                {"account_balances", "", true},
-                {"periods", "", true},
-                {"journals", "", true},
-                {"journal_lines", "", true}};
+    m.tables = {{"books", "", true},   {"accounts", "", true}, {"account_balances", "", true},
+                {"periods", "", true}, {"journals", "", true}, {"journal_lines", "", true}};
     m.bootstrap_tenant = bootstrap;
     register_module(std::move(m));
   }

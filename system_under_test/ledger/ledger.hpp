@@ -28,6 +28,7 @@ inline constexpr const char* period_locked = "PERIOD_LOCKED";
 inline constexpr const char* period_not_locked = "PERIOD_NOT_LOCKED";
 inline constexpr const char* negative_balance_forbidden = "NEGATIVE_BALANCE_FORBIDDEN";
 inline constexpr const char* control_account = "CONTROL_ACCOUNT";
+inline constexpr const char* currency_mismatch = "CURRENCY_MISMATCH";
 }  // namespace codes
 
 namespace kinds {
@@ -43,6 +44,11 @@ inline constexpr const char* inventory = "inventory";
 inline constexpr const char* inventory_clearing = "inventory_clearing";
 inline constexpr const char* inventory_adjustments = "inventory_adjustments";
 inline constexpr const char* cogs = "cogs";
+inline constexpr const char* cash = "cash";
+inline constexpr const char* receivables = "receivables";
+inline constexpr const char* revenue = "revenue";
+inline constexpr const char* customer_credit = "customer_credit";
+inline constexpr const char* bad_debts = "bad_debts";
 }  // namespace roles
 
 struct Line {
@@ -75,6 +81,9 @@ Outcome<long long> post(Tx& tx, const Journal& journal, const char* field = "lin
 Outcome<long long> reverse(Tx& tx, long long journal_id, const std::string& posted_on, const std::string& source,
                            std::optional<long long> source_id, const char* field = "journal_id",
                            const char* date_field = "date");
+
+// The tenant's currency (ISO 4217 code; one per tenant).
+std::string currency(Tx& tx);
 
 // The journal that posted a record of another module (source, source_id), if any.
 std::optional<long long> journal_of(Tx& tx, const std::string& source, long long source_id);

@@ -79,6 +79,23 @@ void fund_with_investors(sut_test::Shop& shop, bool committed) {
   sut_test::must(shop.run("funds.commit", {{"fund", "F1"}, {"investor", "BOB"}, {"amount", "200"}}), "BOB");
 }
 
+// Customer C1; an invoice of 10.00; a payment of 6.00 allocated to I-1.
+void customer(sut_test::Shop& shop) {
+  sut_test::must(shop.run("receivables.add_customer", {{"code", "C1"}, {"name", "One"}}), "customer");
+}
+json invoice(const std::string& number) {
+  return {{"customer", "C1"},
+          {"number", number},
+          {"date", "2026-01-05"},
+          {"lines", {{{"description", "Service"}, {"qty", "1"}, {"unit_price", "10"}}}}};
+}
+json allocated_payment() {
+  return {{"customer", "C1"},
+          {"amount", "6"},
+          {"date", "2026-01-05"},
+          {"allocations", {{{"invoice", "I-1"}, {"amount", "6"}}}}};
+}
+
 // A call of `command` with `args` on a stocked shop (or a bare one).
 Mutation call(const std::string& command, const std::string& name, json args, bool stocked = true) {
   return {command, name, [command, args, stocked](sut_test::Shop& shop) {
@@ -167,6 +184,59 @@ const std::vector<Mutation>& mutations() {
          fund_with_investors(shop, true);
          return std::function<Result()>([&shop] {
            return result_of(shop.run("funds.distribute", {{"fund", "F1"}, {"total", "10"}, {"date", "2026-01-10"}}));
+         });
+       }},
+      call("receivables.add_customer", "add a customer", {{"code", "C9"}, {"name", "Nine"}}, false),
+      {"receivables.issue_invoice", "issue an invoice",
+       [](sut_test::Shop& shop) {
+         customer(shop);
+         return std::function<Result()>(
+             [&shop] { return result_of(shop.run("receivables.issue_invoice", invoice("I-2"))); });
+       }},
+      {"receivables.record_payment", "record an allocated payment",
+       [](sut_test::Shop& shop) {
+         customer(shop);
+         sut_test::must(shop.run("receivables.issue_invoice", invoice("I-1")), "invoice");
+         return std::function<Result()>(
+             [&shop] { return result_of(shop.run("receivables.record_payment", allocated_payment())); });
+       }},
+      {"receivables.issue_credit_memo", "issue a credit memo",
+       [](sut_test::Shop& shop) {
+         customer(shop);
+         return std::function<Result()>([&shop] {
+           return result_of(
+               shop.run("receivables.issue_credit_memo",
+                        {{"customer", "C1"}, {"number", "CM-1"}, {"amount", "5"}, {"date", "2026-01-05"}}));
+         });
+       }},
+      {"receivables.apply_credit", "apply a payment's credit",
+       [](sut_test::Shop& shop) {
+         customer(shop);
+         sut_test::must(shop.run("receivables.issue_invoice", invoice("I-1")), "invoice");
+         long long credit = sut_test::must(
+             shop.run("receivables.record_payment", {{"customer", "C1"}, {"amount", "4"}, {"date", "2026-01-05"}}),
+             "pay")["payment_id"];
+         return std::function<Result()>([&shop, credit] {
+           return result_of(
+               shop.run("receivables.apply_credit", {{"credit_id", credit}, {"invoice", "I-1"}, {"amount", "4"}}));
+         });
+       }},
+      {"receivables.reverse_payment", "reverse a payment",
+       [](sut_test::Shop& shop) {
+         customer(shop);
+         sut_test::must(shop.run("receivables.issue_invoice", invoice("I-1")), "invoice");
+         long long payment =
+             sut_test::must(shop.run("receivables.record_payment", allocated_payment()), "pay")["payment_id"];
+         return std::function<Result()>([&shop, payment] {
+           return result_of(shop.run("receivables.reverse_payment", {{"payment_id", payment}}));
+         });
+       }},
+      {"receivables.write_off", "write off an invoice",
+       [](sut_test::Shop& shop) {
+         customer(shop);
+         sut_test::must(shop.run("receivables.issue_invoice", invoice("I-1")), "invoice");
+         return std::function<Result()>([&shop] {
+           return result_of(shop.run("receivables.write_off", {{"invoice", "I-1"}, {"date", "2026-01-06"}}));
          });
        }},
       {"inventory.reverse", "reverse a transfer",

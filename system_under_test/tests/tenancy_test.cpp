@@ -47,6 +47,17 @@ class Tenancy : public ::testing::Test {
     sut_test::must(globex_.run("funds.add_fund", {{"code", "GF"}, {"name", "Globex Fund"}}), "fund");
     sut_test::must(globex_.run("funds.add_investor", {{"code", "GI"}, {"name", "Globex Investor"}}), "investor");
     sut_test::must(globex_.run("funds.commit", {{"fund", "GF"}, {"investor", "GI"}, {"amount", "10"}}), "commit");
+    // A customer with an invoice and a payment.
+    sut_test::must(globex_.run("receivables.add_customer", {{"code", "GC"}, {"name", "Globex Customer"}}), "customer");
+    sut_test::must(globex_.run("receivables.issue_invoice",
+                               {{"customer", "GC"},
+                                {"number", "G-1"},
+                                {"date", "2026-01-05"},
+                                {"lines", {{{"description", "x"}, {"qty", "1"}, {"unit_price", "10"}}}}}),
+                   "invoice");
+    payment_ = sut_test::must(
+        globex_.run("receivables.record_payment", {{"customer", "GC"}, {"amount", "4"}, {"date", "2026-01-05"}}),
+        "payment")["payment_id"];
     event_ = sut_test::must(globex_.run("funds.call", {{"fund", "GF"}, {"total", "5"}, {"date", "2026-01-05"}}),
                             "call")["event_id"];
   }
@@ -62,6 +73,7 @@ class Tenancy : public ::testing::Test {
   sut_test::Moved receipt_;
   long long journal_ = 0;
   long long event_ = 0;
+  long long payment_ = 0;
 };
 
 // Another tenant's keys for every command that names existing rows. Commands that only create rows
@@ -72,8 +84,22 @@ struct CrossTenant {
   std::string field;  // the field NOT_FOUND names
 };
 
-std::vector<CrossTenant> cross_tenant_calls(long long their_movement, long long their_journal) {
+std::vector<CrossTenant> cross_tenant_calls(long long their_movement, long long their_journal,
+                                            long long their_payment) {
   return {
+      {"receivables.issue_invoice",
+       {{"customer", "GC"},
+        {"number", "A-1"},
+        {"date", "2026-01-05"},
+        {"lines", {{{"description", "x"}, {"qty", "1"}, {"unit_price", "1"}}}}},
+       "customer"},
+      {"receivables.record_payment", {{"customer", "GC"}, {"amount", "1"}, {"date", "2026-01-05"}}, "customer"},
+      {"receivables.issue_credit_memo",
+       {{"customer", "GC"}, {"number", "CM"}, {"amount", "1"}, {"date", "2026-01-05"}},
+       "customer"},
+      {"receivables.apply_credit", {{"credit_id", their_payment}, {"invoice", "G-1"}, {"amount", "1"}}, "credit_id"},
+      {"receivables.reverse_payment", {{"payment_id", their_payment}}, "payment_id"},
+      {"receivables.write_off", {{"invoice", "G-1"}, {"date", "2026-01-05"}}, "invoice"},
       {"ledger.post_journal",
        {{"date", "2026-01-05"},
         {"lines", {{{"account", "6000"}, {"debit", "1"}}, {{"account", "3100"}, {"credit", "1"}}}}},
@@ -96,12 +122,12 @@ std::vector<CrossTenant> cross_tenant_calls(long long their_movement, long long 
 }
 // (A period is the caller's own: acme's lock of 2026-03 is acme's, whatever globex did.)
 const std::set<std::string> names_no_existing_rows = {
-    "access.create_tenant",   "access.grant_role",  "inventory.add_product",
-    "inventory.add_location", "ledger.add_account", "ledger.lock_period",
-    "ledger.unlock_period",   "funds.add_fund",     "funds.add_investor"};
+    "access.create_tenant", "access.grant_role",       "inventory.add_product", "inventory.add_location",
+    "ledger.add_account",   "ledger.lock_period",      "ledger.unlock_period",  "funds.add_fund",
+    "funds.add_investor",   "receivables.add_customer"};
 
 TEST_F(Tenancy, EveryCommandGivenAnotherTenantsKeysIsNotFoundAndWritesNothing) {
-  auto calls = cross_tenant_calls(receipt_.movement_id, journal_);
+  auto calls = cross_tenant_calls(receipt_.movement_id, journal_, payment_);
   for (const auto& command : verdict::system_under_test().commands) {
     bool placed = names_no_existing_rows.count(command.name) > 0;
     for (const auto& c : calls) placed = placed || c.command == command.name;
@@ -132,7 +158,8 @@ json acme_untouched_trial_balance() {
            {"3000", "Fund capital", "equity"},
            {"4000", "Revenue", "revenue"},
            {"5000", "Cost of goods sold", "expense"},
-           {"5100", "Inventory adjustments", "expense"}})
+           {"5100", "Inventory adjustments", "expense"},
+           {"6900", "Bad debts", "expense"}})
     accounts.push_back({{"code", code}, {"name", name}, {"type", type}, {"debit", "0.00"}, {"credit", "0.00"}});
   return {{"accounts", accounts}, {"debit", "0.00"}, {"credit", "0.00"}};
 }
@@ -152,6 +179,9 @@ TEST_F(Tenancy, EveryReadGivenAnotherTenantsKeysFindsNothingOfTheirs) {
       {"period", {{{"period", "2026-03"}}, "open"}},  // globex locked its March, not acme's
       {"trial_balance", {json::object(), acme_untouched_trial_balance()}},
       {"fund_event", {{{"event_id", event_}}, {{"error", "NOT_FOUND"}, {"field", "event_id"}}}},
+      {"invoice", {{{"number", "G-1"}}, {{"error", "NOT_FOUND"}, {"field", "number"}}}},
+      {"credit", {{{"credit_id", payment_}}, {{"error", "NOT_FOUND"}, {"field", "credit_id"}}}},
+      {"customer_balance", {{{"customer", "GC"}}, {{"error", "NOT_FOUND"}, {"field", "customer"}}}},
   };
   auto connection = verdict::system_under_test().connect(db_->app_conninfo());
   for (const auto& r : verdict::system_under_test().reads) {

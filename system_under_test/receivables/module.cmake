@@ -1,0 +1,1 @@
+verdict_sut_module(receivables SOURCES receivables.cpp invariants.cpp)
