@@ -256,16 +256,18 @@ ORDER BY movement_id)",
          (m.transfer_id IS NOT NULL OR EXISTS (SELECT 1 FROM movements o WHERE o.movement_id = m.reverses_movement_id
                                                AND o.transfer_id IS NOT NULL)) AS is_transfer
   FROM movements m JOIN batches b ON b.batch_id = m.batch_id
-  WHERE {}),
+  WHERE {0}),
+postings AS (  -- each movement's journals and what they moved the inventory account by (one pass)
+  SELECT j.source_id, count(DISTINCT j.journal_id) AS journals,
+         coalesce(sum(l.debit - l.credit) FILTER (WHERE a.role = 'inventory'), 0) AS inventory_posted
+  FROM journals j
+  JOIN journal_lines l ON l.journal_id = j.journal_id
+  JOIN accounts a ON a.account_id = l.account_id
+  WHERE j.source = 'inventory.movement' AND {1}
+  GROUP BY j.source_id),
 posted AS (
-  SELECT m.*,
-         (SELECT count(*) FROM journals j WHERE j.source = 'inventory.movement' AND j.source_id = m.movement_id)
-           AS journals,
-         (SELECT coalesce(sum(l.debit - l.credit), 0) FROM journals j
-          JOIN journal_lines l ON l.journal_id = j.journal_id
-          JOIN accounts a ON a.account_id = l.account_id AND a.role = 'inventory'
-          WHERE j.source = 'inventory.movement' AND j.source_id = m.movement_id) AS inventory_posted
-  FROM m),
+  SELECT m.*, coalesce(p.journals, 0) AS journals, coalesce(p.inventory_posted, 0) AS inventory_posted
+  FROM m LEFT JOIN postings p ON p.source_id = m.movement_id),
 valuation AS (  -- full: each tenant's inventory account against the value of every movement
   SELECT a.tenant_id, b.balance AS inventory_account,
          coalesce((SELECT sum(sign(v.qty) * v.value) FROM m v WHERE v.tenant_id = a.tenant_id AND NOT v.is_transfer), 0)
@@ -280,7 +282,7 @@ UNION ALL
 SELECT tenant_id, NULL, 'valuation', NULL, NULL, stock_value, inventory_account, NULL
 FROM valuation WHERE inventory_account <> stock_value
 ORDER BY 1, 2)",
-                   in_scope(movement, "m.movement_id")),
+                   in_scope(movement, "m.movement_id"), in_scope(movement, "j.source_id")),
        "critical",
        "Stock and its value in the ledger disagree: a movement posted nothing, twice, or the wrong amount, or a "
        "journal moved the inventory account without a movement. The rows name the movement.",
