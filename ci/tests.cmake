@@ -59,12 +59,13 @@ set_tests_properties(harness.command_coverage PROPERTIES LABELS "pr;nightly;unit
 add_test(NAME docs.generated_up_to_date COMMAND verdict docs --check --dir ${PROJECT_SOURCE_DIR}/docs)
 set_tests_properties(docs.generated_up_to_date PROPERTIES LABELS "pr;nightly;unit" TIMEOUT 30)
 
-# The embedded cluster's lifecycle: removed on SIGTERM/SIGINT; a SIGKILLed run's cluster is removed
-# by the next run. Uses clusters of its own (not the fixture's).
+# The embedded cluster's lifecycle: SIGINT/SIGTERM at 24 moments spread over a whole run, mid-stress,
+# and crash signals each remove the cluster and leave a verdict of status error; a SIGKILLed run's
+# cluster and a half-removed one are removed by the next run. Uses clusters of its own.
 add_test(NAME harness.cluster_cleanup
   COMMAND python3 ${PROJECT_SOURCE_DIR}/ci/check_cluster_cleanup.py $<TARGET_FILE:verdict>
           ${PROJECT_SOURCE_DIR}/fixtures/inventory/receive_fulfill_reverse_adjust.json)
-set_tests_properties(harness.cluster_cleanup PROPERTIES LABELS "pr;nightly;harness" TIMEOUT 240
+set_tests_properties(harness.cluster_cleanup PROPERTIES LABELS "pr;nightly;harness" TIMEOUT 600
   ENVIRONMENT "VERDICT_ROOT=${PROJECT_SOURCE_DIR}")
 
 # DATABASE_URL: the same runs against a server the harness did not start.

@@ -6,6 +6,7 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <charconv>
@@ -17,12 +18,14 @@
 #include <fstream>
 #include <iostream>
 #include <limits>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 
 #include "verdict/fixtures.hpp"
 #include "verdict/input.hpp"
+#include "verdict/interrupt.hpp"
 #include "verdict/invariants.hpp"
 #include "verdict/report.hpp"
 #include "verdict/runtime.hpp"
@@ -155,6 +158,16 @@ struct RunOptions {
   bool in_memory = true;
 };
 
+// Held while the verdict files are written and the counts printed, by the run or by the interrupt
+// hook, so the two never write at once. Never destroyed (the hook may run during exit()).
+std::timed_mutex& report_mutex() {
+  static auto* mutex = new std::timed_mutex;
+  return *mutex;
+}
+// After a crash the crashed thread may hold report_mutex (it crashed writing the files): wait this
+// long, then leave the files it wrote.
+constexpr auto crash_report_wait = std::chrono::seconds(5);
+
 // Runs `body` inside a RunContext and turns whatever happens into a report, files and an exit code.
 int run_and_report(const std::string& command, const std::string& profile, const RunOptions& options,
                    const std::function<void(RunContext&, RunReport&)>& body) {
@@ -164,8 +177,34 @@ int run_and_report(const std::string& command, const std::string& profile, const
   report.profile = profile;
   report.git_sha = git_sha();
   report.started_at = utc_now();
-  std::string out_dir = prepare_out_dir(options.out, (fs::path(root_dir()) / "out").string(), report.run_id);
+  const std::string out_root = (fs::path(root_dir()) / "out").string();
+  const std::string out_dir = out_dir_path(options.out, out_root, report.run_id);
   auto start = std::chrono::steady_clock::now();
+  // A signal or a crash from here on still leaves a verdict: status error and the reason. Registered
+  // before the directory is made, so no directory of a run is ever without its verdict.json. Kept to
+  // the end of the process: a signal after the files are written rewrites them, so they agree with
+  // the exit status (130/143).
+  interrupt::add_hook([header = report, out_dir, start](const interrupt::Event& event) {
+    RunReport interrupted = header;
+    SuiteResult harness;
+    harness.name = "harness";
+    harness.kind = "harness";
+    harness.error = event.reason +
+                    (event.crash ? ": the run ended without judging" : ": the run was stopped before it could judge");
+    interrupted.suites.push_back(harness);
+    interrupted.duration_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+    std::unique_lock lock(report_mutex(), std::defer_lock);
+    if (!event.crash)
+      lock.lock();
+    else if (!lock.try_lock_for(crash_report_wait))
+      return;
+    write_report_files(interrupted, out_dir);
+    interrupt::print(STDOUT_FILENO,
+                     fmt::format("verdict files: {}/verdict.json, junit.xml, summary.md, findings.jsonl\n", out_dir) +
+                         render_terminal(interrupted));
+  });
+  prepare_out_dir(options.out, out_root, report.run_id);
   try {
     RunContext context(out_dir, db::ServerOptions{options.durable, options.in_memory});
     body(context, report);
@@ -179,6 +218,8 @@ int run_and_report(const std::string& command, const std::string& profile, const
   report.duration_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   int code = exit_code(report.status());
+  std::lock_guard lock(report_mutex());
+  if (interrupt::requested()) return code;  // the handler writes the verdict and ends the process
   try {
     write_report_files(report, out_dir);
     std::cout << fmt::format("verdict files: {}/verdict.json, junit.xml, summary.md, findings.jsonl\n", out_dir);

@@ -1,5 +1,10 @@
 // The verdict executable. The rooms that plug in register themselves (static registrars), so this
 // file names none of them.
 #include "verdict/cli.hpp"
+#include "verdict/interrupt.hpp"
 
-int main(int argc, char** argv) { return verdict::cli_main(argc, argv); }
+// Signals are taken over before anything else (a thread, a cluster) exists; see interrupt.hpp.
+int main(int argc, char** argv) {
+  verdict::interrupt::install();
+  return verdict::interrupt::finish(verdict::cli_main(argc, argv));
+}

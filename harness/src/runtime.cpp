@@ -38,13 +38,14 @@ std::unique_ptr<db::ScratchDatabase> RunContext::new_database(const std::string&
 
 std::string new_run_id() { return fmt::format("{:%Y%m%dT%H%M%SZ}-{}", fmt::gmtime(std::time(nullptr)), getpid()); }
 
+std::string out_dir_path(const std::string& requested, const std::string& out_root, const std::string& run_id) {
+  return requested.empty() ? out_root + "/" + run_id : requested;
+}
+
 std::string prepare_out_dir(const std::string& requested, const std::string& out_root, const std::string& run_id) {
-  if (!requested.empty()) {
-    fs::create_directories(requested);
-    return requested;
-  }
-  std::string dir = out_root + "/" + run_id;
+  std::string dir = out_dir_path(requested, out_root, run_id);
   fs::create_directories(dir);
+  if (!requested.empty()) return dir;
   std::error_code ec;
   fs::remove(out_root + "/latest", ec);
   fs::create_directory_symlink(run_id, out_root + "/latest", ec);

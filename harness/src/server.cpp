@@ -19,15 +19,18 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <random>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
+#include "verdict/interrupt.hpp"
 #include "verdict/system.hpp"
 
 namespace fs = std::filesystem;
@@ -90,7 +93,25 @@ std::string data_root(const ServerOptions& options) {
 
 std::string registry_dir() { return fmt::format("{}/verdict-clusters-{}", temp_root(), geteuid()); }
 
-bool process_alive(long pid) { return pid > 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
+// When a process started, in clock ticks since boot (field 22 of /proc/PID/stat); "" when unknown.
+// With the pid it names one process: a pid reused by a later process has another start time.
+std::string process_start_time(long pid) {
+  std::ifstream in(fmt::format("/proc/{}/stat", pid));
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto close = stat.rfind(')');  // the command name may hold blanks and parentheses
+  if (close == std::string::npos) return "";
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  for (int index = 3; index <= 22 && fields >> field; ++index) {
+    if (index == 22) return field;
+  }
+  return "";
+}
+
+bool process_alive(long pid, const std::string& start_time) {
+  if (pid <= 0 || !(kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM)) return false;
+  return start_time.empty() || process_start_time(pid).empty() || process_start_time(pid) == start_time;
+}
 
 // Runs argv (as the postgres user when we are root), output appended to log_path. Never inherits our
 // stdout/stderr: a server holding ctest's pipes would hang ctest.
@@ -103,11 +124,25 @@ int run_logged(std::vector<std::string> argv, const std::string& log_path) {
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  // A process group of its own: a Ctrl-C at the terminal reaches us, not initdb or pg_ctl halfway
+  // through (our handler waits for the step and then removes the cluster). No signal blocked and
+  // SIGPIPE back to its default: what we block and ignore is ours, not theirs.
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+  posix_spawnattr_setpgroup(&attributes, 0);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
   pid_t pid = 0;
-  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  int rc = posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), environ);
+  posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error(fmt::format("cannot run {}: {}", argv[0], strerror(rc)));
   int status = 0;
@@ -140,55 +175,84 @@ struct ClusterPaths {
   std::string command_log() const { return root + "/commands.log"; }
 };
 
-void stop_cluster_at(const ClusterPaths& paths, bool immediate) {
-  if (fs::exists(paths.data() + "/postmaster.pid")) {
-    run_logged({fmt::format("{}/pg_ctl", pg_bin_dir()), "-D", paths.data(), "-m", immediate ? "immediate" : "fast",
-                "-w", "-t", "30", "stop"},
-               paths.command_log());
-  }
-  // A backend that is still exiting may write a file while the tree is removed (the directory is then
-  // "not empty"): try again for a bounded while rather than leave an orphan.
-  constexpr int remove_attempts_max = 50;
-  constexpr int remove_retry_ms = 20;
-  for (int attempt = 1; attempt <= remove_attempts_max; ++attempt) {
-    std::error_code ec;
-    fs::remove_all(paths.root, ec);
-    if (!fs::exists(paths.root, ec)) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(remove_retry_ms));
-  }
+std::string registry_file_for(const std::string& root) {
+  return registry_dir() + "/" + fs::path(root).filename().string() + ".json";
 }
 
-// Live embedded clusters of this process, for the signal handler.
-std::mutex live_mutex;
-std::set<std::string> live_roots;  // GUARDED_BY(live_mutex)
-
-void signal_thread_main(sigset_t set) {
-  int sig = 0;
-  sigwait(&set, &sig);
-  {
-    std::lock_guard lock(live_mutex);
-    for (const auto& root : live_roots) {
-      stop_cluster_at(ClusterPaths{root}, true);
-      std::error_code ec;
-      fs::remove(registry_dir() + "/" + fs::path(root).filename().string() + ".json", ec);
-    }
-    live_roots.clear();
+// Stops a cluster's server and removes its files, and only then its registry record: a removal cut
+// short (the process killed halfway) leaves the record, and the next run finishes it. A server that
+// would not stop keeps its files (removing them under a running server would leave a server nobody
+// can find). True when the cluster is gone.
+bool remove_cluster(const ClusterPaths& paths, bool immediate) {
+  std::error_code ec;
+  if (fs::exists(paths.data() + "/postmaster.pid", ec)) {
+    int rc = run_logged({fmt::format("{}/pg_ctl", pg_bin_dir()), "-D", paths.data(), "-m",
+                         immediate ? "immediate" : "fast", "-w", "-t", "30", "stop"},
+                        paths.command_log());
+    if (rc != 0 && fs::exists(paths.data() + "/postmaster.pid", ec)) return false;
   }
-  _exit(128 + sig);
+  fs::remove_all(paths.root, ec);
+  if (fs::exists(paths.root, ec)) return false;
+  fs::remove(registry_file_for(paths.root), ec);
+  return true;
 }
 
-// Blocks SIGINT/SIGTERM in this thread (and threads it creates later) and stops the live clusters
-// from a dedicated thread when one arrives.
-void install_signal_cleanup() {
+// The embedded clusters this process owns and has not removed. The mutex serialises every step that
+// creates, starts or removes one (registering, initdb, pg_ctl start, the destructor's teardown) with
+// the interrupt hook: the hook never removes a directory initdb is still writing or a server pg_ctl
+// is still starting, and no step begins after the hook has removed its cluster.
+struct LiveClusters {
+  std::timed_mutex mutex;
+  std::set<std::string> roots;  // GUARDED_BY(mutex)
+};
+// Never destroyed: the interrupt hook may run while the main thread is in exit().
+LiveClusters& live_clusters() {
+  static LiveClusters* live = new LiveClusters;
+  return *live;
+}
+
+// Put a limit on the hook's wait for a running step: the longest is pg_ctl start
+// (server_start_timeout_s); initdb takes seconds. After a crash the crashed thread may hold the lock.
+constexpr int step_wait_s_max = 2 * server_start_timeout_s;
+constexpr int crash_step_wait_s_max = 10;
+
+void remove_live_clusters(const interrupt::Event& event) {
+  auto& live = live_clusters();
+  std::unique_lock lock(live.mutex, std::defer_lock);
+  if (!lock.try_lock_for(std::chrono::seconds(event.crash ? crash_step_wait_s_max : step_wait_s_max))) {
+    interrupt::print(STDERR_FILENO,
+                     "verdict: a cluster step did not end: its cluster stays registered and the next run removes it\n");
+    return;
+  }
+  for (const auto& root : live.roots) {
+    interrupt::print(STDERR_FILENO, remove_cluster(ClusterPaths{root}, true)
+                                        ? "verdict: removed the embedded cluster " + root + "\n"
+                                        : "verdict: could not remove the embedded cluster " + root +
+                                              " now: it stays registered and the next run removes it\n");
+  }
+  live.roots.clear();
+}
+
+// REQUIRES: the live-clusters lock is held. A step of `root`'s life may begin: no signal has been
+// taken and the hook has not removed it.
+void require_step_allowed(const std::string& root) {
+  if (interrupt::requested() || live_clusters().roots.count(root) == 0)
+    throw std::runtime_error("interrupted: the embedded cluster is being removed");
+}
+
+// Runs `step` of `root`'s life under the live-clusters lock (see LiveClusters).
+template <typename Step>
+void cluster_step(const std::string& root, Step step) {
+  std::lock_guard lock(live_clusters().mutex);
+  require_step_allowed(root);
+  step();
+}
+
+void install_interrupt_hook() {
   static std::once_flag once;
   std::call_once(once, [] {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
-    std::thread(signal_thread_main, set).detach();
+    interrupt::install();
+    interrupt::add_hook(remove_live_clusters);
   });
 }
 
@@ -238,11 +302,11 @@ class EmbeddedServer final : public Server {
   EmbeddedServer(ClusterPaths paths, bool owned) : paths_(std::move(paths)), owned_(owned) {}
   ~EmbeddedServer() override {
     if (!owned_ || kept_) return;
-    stop_cluster_at(paths_, false);
-    std::error_code ec;
-    fs::remove(registry_file(), ec);
-    std::lock_guard lock(live_mutex);
-    live_roots.erase(paths_.root);
+    std::lock_guard lock(live_clusters().mutex);
+    if (live_clusters().roots.erase(paths_.root) == 0) return;  // the interrupt hook removed it
+    if (!remove_cluster(paths_, false))
+      std::cerr << "verdict: could not remove the embedded cluster " << paths_.root
+                << " now: the next run removes it\n";
   }
 
   std::string conninfo(const std::string& dbname, const std::string& role) const override {
@@ -257,14 +321,12 @@ class EmbeddedServer final : public Server {
   std::string describe() const override { return "embedded PostgreSQL 15 at " + paths_.root; }
   bool embedded() const override { return true; }
   void keep() override {
+    std::lock_guard lock(live_clusters().mutex);
+    live_clusters().roots.erase(paths_.root);
     kept_ = true;
-    std::lock_guard lock(live_mutex);
-    live_roots.erase(paths_.root);
   }
   const ClusterPaths& paths() const { return paths_; }
-  std::string registry_file() const {
-    return registry_dir() + "/" + fs::path(paths_.root).filename().string() + ".json";
-  }
+  std::string registry_file() const { return registry_file_for(paths_.root); }
 
  private:
   ClusterPaths paths_;
@@ -390,16 +452,49 @@ int remove_stale_clusters() {
       continue;  // records are written atomically: an unreadable one is not ours to judge
     }
     if (state.value("kept", false)) continue;  // `verdict db start`: removed by `db stop`
-    if (process_alive(state.value("owner_pid", 0L))) continue;
-    stop_cluster_at(ClusterPaths{state.value("root", "")}, true);
-    fs::remove(entry.path(), ec);
-    ++removed;
+    if (process_alive(state.value("owner_pid", 0L), state.value("owner_start", ""))) continue;
+    std::string root = state.value("root", "");
+    if (root.empty() || fs::path(root).filename() != entry.path().stem()) continue;  // not a record we wrote
+    if (remove_cluster(ClusterPaths{root}, true)) ++removed;
   }
   return removed;
 }
 
+namespace {
+// A new cluster's root under `parent`, recorded in the registry before the directory exists: a run
+// killed at any point after this leaves a record the next run acts on, never a directory nobody
+// knows. Returns the root, made (mode 0700) and live.
+std::string register_new_cluster(const std::string& parent) {
+  constexpr int name_attempts_max = 100;
+  static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::random_device device;
+  fs::create_directories(registry_dir());
+  std::lock_guard lock(live_clusters().mutex);
+  if (interrupt::requested()) throw std::runtime_error("interrupted before the embedded cluster was made");
+  for (int attempt = 0; attempt < name_attempts_max; ++attempt) {
+    std::string root = parent + "/verdict-pg-";
+    for (int i = 0; i < 6; ++i) root += alphabet[device() % (sizeof alphabet - 1)];
+    std::error_code ec;
+    if (fs::exists(registry_file_for(root), ec) || fs::exists(root, ec)) continue;
+    write_file_atomically(registry_file_for(root), json{{"root", root},
+                                                        {"owner_pid", static_cast<long>(getpid())},
+                                                        {"owner_start", process_start_time(getpid())},
+                                                        {"kept", false}}
+                                                       .dump());
+    if (mkdir(root.c_str(), 0700) == 0) {
+      live_clusters().roots.insert(root);
+      return root;
+    }
+    int error = errno;
+    fs::remove(registry_file_for(root), ec);
+    if (error != EEXIST) throw std::runtime_error(fmt::format("mkdir {}: {}", root, strerror(error)));
+  }
+  throw std::runtime_error("no free cluster name under " + parent);
+}
+}  // namespace
+
 std::unique_ptr<Server> start_embedded(const ServerOptions& options) {
-  install_signal_cleanup();
+  install_interrupt_hook();
   remove_stale_clusters();
   if (!fs::exists(fmt::format("{}/initdb", pg_bin_dir()))) {
     throw std::runtime_error(
@@ -407,33 +502,19 @@ std::unique_ptr<Server> start_embedded(const ServerOptions& options) {
                     "apt-get install postgresql-15 (or set VERDICT_PG_BINDIR)",
                     pg_bin_dir()));
   }
-  std::string pattern = data_root(options) + "/verdict-pg-XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) {
-    throw std::runtime_error(fmt::format("mkdtemp {}: {}", pattern, strerror(errno)));
-  }
-  ClusterPaths paths{pattern};
-  fs::create_directories(registry_dir());
+  ClusterPaths paths{register_new_cluster(data_root(options))};
+  // From here the server object removes the cluster when it dies (also on an exception below).
   auto server = std::make_unique<EmbeddedServer>(paths, true);
-  {
-    // Recorded before anything else, so a run killed from here on is cleaned up by the next one.
-    std::lock_guard lock(live_mutex);
-    live_roots.insert(paths.root);
-    write_file_atomically(
-        server->registry_file(),
-        json{{"root", paths.root}, {"owner_pid", static_cast<long>(getpid())}, {"kept", false}}.dump());
-  }
-  fs::create_directories(paths.socket_dir());
-  chmod(paths.root.c_str(), 0700);
-  chown_to_postgres(paths.root);
-  chown_to_postgres(paths.socket_dir());
-  { std::ofstream(paths.command_log()); }
-  chown_to_postgres(paths.command_log());
-
-  int rc = run_logged({fmt::format("{}/initdb", pg_bin_dir()), "-D", paths.data(), "-U", "postgres", "-A", "trust",
-                       "-E", "UTF8", "--locale=C", "--no-sync"},
-                      paths.command_log());
-  if (rc != 0) throw std::runtime_error("initdb failed:\n" + tail_file(paths.command_log()));
-  {
+  cluster_step(paths.root, [&] {
+    fs::create_directories(paths.socket_dir());
+    chown_to_postgres(paths.root);
+    chown_to_postgres(paths.socket_dir());
+    { std::ofstream(paths.command_log()); }
+    chown_to_postgres(paths.command_log());
+    int rc = run_logged({fmt::format("{}/initdb", pg_bin_dir()), "-D", paths.data(), "-U", "postgres", "-A", "trust",
+                         "-E", "UTF8", "--locale=C", "--no-sync"},
+                        paths.command_log());
+    if (rc != 0) throw std::runtime_error("initdb failed:\n" + tail_file(paths.command_log()));
     std::ofstream conf(paths.data() + "/postgresql.conf", std::ios::app);
     conf << "\n# verdict embedded cluster\n"
          << "listen_addresses = ''\n"
@@ -447,13 +528,16 @@ std::unique_ptr<Server> start_embedded(const ServerOptions& options) {
       conf << "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
            << "max_wal_size = 128MB\nmin_wal_size = 32MB\n";
     }
-  }
-  rc = run_logged({fmt::format("{}/pg_ctl", pg_bin_dir()), "-D", paths.data(), "-l", paths.server_log(), "-w", "-t",
-                   std::to_string(server_start_timeout_s), "start"},
-                  paths.command_log());
-  if (rc != 0) {
-    throw std::runtime_error("pg_ctl start failed:\n" + tail_file(paths.command_log()) + tail_file(paths.server_log()));
-  }
+  });
+  cluster_step(paths.root, [&] {
+    int rc = run_logged({fmt::format("{}/pg_ctl", pg_bin_dir()), "-D", paths.data(), "-l", paths.server_log(), "-w",
+                         "-t", std::to_string(server_start_timeout_s), "start"},
+                        paths.command_log());
+    if (rc != 0) {
+      throw std::runtime_error("pg_ctl start failed:\n" + tail_file(paths.command_log()) +
+                               tail_file(paths.server_log()));
+    }
+  });
   prepare_server(*server);
   return server;
 }
@@ -492,9 +576,8 @@ bool stop_state_file(const std::string& state_path) {
   }
   ClusterPaths paths{state.value("root", "")};
   if (paths.root.empty()) return false;
-  stop_cluster_at(paths, false);
+  if (!remove_cluster(paths, false)) throw std::runtime_error("could not remove the cluster at " + paths.root);
   std::error_code ec;
-  fs::remove(registry_dir() + "/" + fs::path(paths.root).filename().string() + ".json", ec);
   fs::remove(state_path, ec);
   return true;
 }

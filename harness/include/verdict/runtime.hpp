@@ -29,6 +29,8 @@ class RunContext {
 // <out_root>/<run id>/, with <out_root>/latest pointing at it (unless a directory was requested).
 // A run id sorts by time: 20261124T010203Z-<pid>.
 std::string new_run_id();
+// Where prepare_out_dir puts a run's files, without making anything.
+std::string out_dir_path(const std::string& requested, const std::string& out_root, const std::string& run_id);
 std::string prepare_out_dir(const std::string& requested, const std::string& out_root, const std::string& run_id);
 
 // The command line that reproduces a run: "./verdict " + args, for findings. Replay commands are
