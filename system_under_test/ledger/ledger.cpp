@@ -226,6 +226,14 @@ Outcome<long long> reverse(Tx& tx, long long journal_id, const std::string& post
   return post(tx, reversal, field, date_field);
 }
 
+void lock_accounts_of(Tx& tx, const std::vector<long long>& journal_ids) {
+  tx.exec("ledger_lock_accounts_of",
+          "SELECT b.account_id FROM account_balances b WHERE b.tenant_id = $1 AND b.account_id = ANY (ARRAY("
+          "  SELECT DISTINCT l.account_id FROM journal_lines l WHERE l.journal_id = ANY ($2::bigint[]))) "
+          "ORDER BY b.account_id FOR UPDATE",
+          tx.tenant(), array_of(journal_ids, [](long long id) { return std::to_string(id); }));
+}
+
 std::string currency(Tx& tx) {
   auto r = tx.exec("ledger_currency", "SELECT currency FROM books WHERE tenant_id = $1", tx.tenant());
   return r.empty() ? "" : r[0][0].as<std::string>();

@@ -82,6 +82,11 @@ Outcome<long long> reverse(Tx& tx, long long journal_id, const std::string& post
                            std::optional<long long> source_id, const char* field = "journal_id",
                            const char* date_field = "date");
 
+// Locks the balance rows of every account the given journals touch, in ascending account_id: for a
+// mutation that posts several journals (whose accounts would otherwise be locked in several rounds,
+// out of the documented order). Call it before the first post().
+void lock_accounts_of(Tx& tx, const std::vector<long long>& journal_ids);
+
 // The tenant's currency (ISO 4217 code; one per tenant).
 std::string currency(Tx& tx);
 

@@ -337,6 +337,12 @@ Outcome<json> reverse_payment(Tx& tx, const Args& a) {
     tx.exec("ar_lock_invoice_id", "SELECT 1 FROM invoices WHERE invoice_id = $1 FOR UPDATE", row[1].as<long long>());
     tx.touch(kinds::invoice, row[1].as<long long>());
   }
+  // Its journals are reversed one after the other: their accounts are locked first, in one
+  // ascending pass, so that the posts below never take them out of the documented order.
+  std::vector<long long> journals{credit.value().journal_id};
+  for (const auto& row : allocations)
+    if (row[3].as<long long>() != 0) journals.push_back(row[3].as<long long>());
+  ledger::lock_accounts_of(tx, journals);
   auto reversed = ledger::reverse(tx, credit.value().journal_id, today, "receivables.reverse_payment",
                                   credit.value().id, "payment_id", "as_of");
   if (!reversed.ok()) return reversed.error();
