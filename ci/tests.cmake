@@ -73,6 +73,11 @@ verdict_db_test(harness.external_database_url harness 120
   python3 ${PROJECT_SOURCE_DIR}/ci/check_external_server.py $<TARGET_FILE:verdict>
           ${PROJECT_SOURCE_DIR}/fixtures/inventory/transfer_and_reversal.json)
 
+# Secrets: a password planted in DATABASE_URL and --database appears in no output and no file.
+verdict_db_test(harness.secrets harness 300
+  python3 ${PROJECT_SOURCE_DIR}/ci/check_secrets.py $<TARGET_FILE:verdict>
+          ${PROJECT_SOURCE_DIR}/fixtures/inventory/transfer_and_reversal.json)
+
 # A person's path: db start, corrupt a projection row by hand, invariants --check exits 1 with it.
 add_test(NAME harness.manual_corruption_is_reported
   COMMAND python3 ${PROJECT_SOURCE_DIR}/ci/check_manual_corruption.py $<TARGET_FILE:verdict>)

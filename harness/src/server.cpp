@@ -31,6 +31,7 @@
 #include <thread>
 
 #include "verdict/interrupt.hpp"
+#include "verdict/secrets.hpp"
 #include "verdict/system.hpp"
 
 namespace fs = std::filesystem;
@@ -583,6 +584,7 @@ bool stop_state_file(const std::string& state_path) {
 }
 
 std::unique_ptr<Server> external_server(const std::string& database_url) {
+  secrets::add_from_conninfo(database_url);
   auto server = std::make_unique<ExternalServer>(database_url);
   hold_lease(*server);
   prepare_server(*server);
@@ -632,7 +634,7 @@ void prepare_server(const Server& server) {
         }
       } catch (const pqxx::sql_error& e) {
         // One leftover we cannot drop must not stop this run: the next run tries again.
-        std::fprintf(stderr, "verdict: could not drop leftover database %s: %s\n", name.c_str(), e.what());
+        std::cerr << "verdict: could not drop leftover database " << name << ": " << e.what() << "\n";
       }
     }
   }
