@@ -59,7 +59,7 @@ set_tests_properties(harness.command_coverage PROPERTIES LABELS "pr;nightly;unit
 add_test(NAME docs.generated_up_to_date COMMAND verdict docs --check --dir ${PROJECT_SOURCE_DIR}/docs)
 set_tests_properties(docs.generated_up_to_date PROPERTIES LABELS "pr;nightly;unit" TIMEOUT 30)
 
-# The embedded cluster's lifecycle: SIGINT/SIGTERM at 24 moments spread over a whole run, mid-stress,
+# The embedded cluster's lifecycle: SIGINT/SIGTERM at 20+ moments spread over a whole run, mid-stress,
 # and crash signals each remove the cluster and leave a verdict of status error; a SIGKILLed run's
 # cluster and a half-removed one are removed by the next run. Uses clusters of its own.
 add_test(NAME harness.cluster_cleanup
