@@ -11,6 +11,8 @@ import subprocess
 import sys
 import tempfile
 
+from check_report import report
+
 HEADER = {"name": "check: {}", "description": "written by check_exit_codes.py", "group": "check"}
 TENANT = [{"do": "access.create_tenant"}]
 LOCATION = {"do": "inventory.add_location", "with": {"location": "WH1"}}
@@ -198,11 +200,7 @@ def main():
         run_rows(binary, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    if failures:
-        print("check_exit_codes: FAIL:\n" + "\n".join(failures))
-        sys.exit(1)
-    print(f"check_exit_codes: ok: rows {', '.join(sorted(rows_seen))}")
-    print("1 passed, 0 failed")
+    report("check_exit_codes", failures, f"rows {', '.join(sorted(rows_seen))}")
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ set_tests_properties(harness.command_coverage PROPERTIES LABELS "pr;nightly;unit
 add_test(NAME docs.generated_up_to_date COMMAND verdict docs --check --dir ${PROJECT_SOURCE_DIR}/docs)
 set_tests_properties(docs.generated_up_to_date PROPERTIES LABELS "pr;nightly;unit" TIMEOUT 30)
 
-# The embedded cluster's lifecycle: SIGINT/SIGTERM at 24 moments spread over a whole run, mid-stress,
+# The embedded cluster's lifecycle: SIGINT/SIGTERM at 20+ moments spread over a whole run, mid-stress,
 # and crash signals each remove the cluster and leave a verdict of status error; a SIGKILLed run's
 # cluster and a half-removed one are removed by the next run. Uses clusters of its own.
 add_test(NAME harness.cluster_cleanup
@@ -71,6 +71,16 @@ set_tests_properties(harness.cluster_cleanup PROPERTIES LABELS "pr;nightly;harne
 # DATABASE_URL: the same runs against a server the harness did not start.
 verdict_db_test(harness.external_database_url harness 120
   python3 ${PROJECT_SOURCE_DIR}/ci/check_external_server.py $<TARGET_FILE:verdict>
+          ${PROJECT_SOURCE_DIR}/fixtures/inventory/transfer_and_reversal.json)
+
+# Preflight on DATABASE_URL: roles made without CREATEDB, without our roles, or with pre-made ones.
+verdict_db_test(harness.preflight harness 300
+  python3 ${PROJECT_SOURCE_DIR}/ci/check_preflight.py $<TARGET_FILE:verdict>
+          ${PROJECT_SOURCE_DIR}/fixtures/inventory/transfer_and_reversal.json)
+
+# Secrets: a password planted in DATABASE_URL and --database appears in no output and no file.
+verdict_db_test(harness.secrets harness 300
+  python3 ${PROJECT_SOURCE_DIR}/ci/check_secrets.py $<TARGET_FILE:verdict>
           ${PROJECT_SOURCE_DIR}/fixtures/inventory/transfer_and_reversal.json)
 
 # A person's path: db start, corrupt a projection row by hand, invariants --check exits 1 with it.

@@ -29,6 +29,7 @@
 #include "verdict/invariants.hpp"
 #include "verdict/report.hpp"
 #include "verdict/runtime.hpp"
+#include "verdict/secrets.hpp"
 #include "verdict/suites.hpp"
 #include "verdict/system.hpp"
 
@@ -433,6 +434,13 @@ std::string default_state_file() { return (fs::path(root_dir()) / "out" / "db-st
 }  // namespace
 
 int cli_main(int argc, char** argv) {
+  // Passwords never leave the process (verdict/secrets.hpp): those of DATABASE_URL, PGPASSWORD and
+  // any connection string on the command line (--database) are registered before anything can
+  // print them, a CLI11 parse error quoting an argument included.
+  secrets::guard_standard_streams();
+  if (const char* url = std::getenv("DATABASE_URL")) secrets::add_from_conninfo(url);
+  if (const char* password = std::getenv("PGPASSWORD")) secrets::add(password);
+  for (int i = 1; i < argc; ++i) secrets::add_from_conninfo(argv[i]);
   CLI::App app{
       "verdict: a correctness harness for inventory-and-money systems.\n"
       "With no DATABASE_URL it runs its own throwaway PostgreSQL 15 cluster.",

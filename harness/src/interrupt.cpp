@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "verdict/secrets.hpp"
+
 #if defined(__SANITIZE_ADDRESS__)
 #define VERDICT_SANITIZED 1
 #elif defined(__has_feature)
@@ -118,7 +120,7 @@ void handler_main(sigset_t set) {
       try {
         hook(event);
       } catch (const std::exception& e) {
-        print(STDERR_FILENO, std::string("verdict: clean-up step failed: ") + e.what() + "\n");
+        print(STDERR_FILENO, secrets::redact(std::string("verdict: clean-up step failed: ") + e.what()) + "\n");
       } catch (...) {
         print(STDERR_FILENO, "verdict: clean-up step failed\n");
       }

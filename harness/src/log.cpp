@@ -5,6 +5,8 @@
 #include <fstream>
 #include <mutex>
 
+#include "verdict/secrets.hpp"
+
 namespace verdict::log {
 namespace {
 std::mutex sink_mutex;
@@ -20,7 +22,7 @@ void set_sink_path(const std::string& path) {
 void write_line(std::string_view json_line) {
   std::lock_guard lock(sink_mutex);
   if (!sink.is_open()) return;
-  sink << json_line << '\n';
+  sink << secrets::redact(json_line) << '\n';
 }
 
 }  // namespace verdict::log

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "verdict/input.hpp"
+#include "verdict/secrets.hpp"
 
 namespace verdict {
 using json = nlohmann::json;
@@ -199,28 +200,33 @@ std::size_t utf8_prefix_length(std::string_view value, std::size_t bytes) {
   return end;
 }
 
-// A copy of the report with every string a writer shows cut to report_value_bytes_max.
-RunReport bounded(const RunReport& report) {
+// A copy of the report with `change` applied to every string a writer shows.
+template <typename Change>
+RunReport with_each_text(const RunReport& report, Change change) {
   RunReport out = report;
   for (std::string* text : {&out.run_id, &out.command, &out.profile, &out.git_sha, &out.started_at})
-    *text = cut_for_report(*text);
+    *text = change(*text);
   for (auto& s : out.suites) {
-    for (std::string* text : {&s.name, &s.kind, &s.seed, &s.error}) *text = cut_for_report(*text);
+    for (std::string* text : {&s.name, &s.kind, &s.seed, &s.error}) *text = change(*text);
     std::map<std::string, CommandCount> commands;
-    for (const auto& [name, count] : s.commands) commands[cut_for_report(name)] = count;
+    for (const auto& [name, count] : s.commands) commands[change(name)] = count;
     s.commands = std::move(commands);
     for (auto& c : s.cases) {
-      c.name = cut_for_report(c.name);
-      c.detail = cut_for_report(c.detail);
+      c.name = change(c.name);
+      c.detail = change(c.detail);
       if (!c.finding) continue;
       Finding& f = *c.finding;
       for (std::string* text : {&f.suite, &f.case_name, &f.command_json, &f.invariant_id, &f.rows_json, &f.expected,
                                 &f.actual, &f.message, &f.seed, &f.replay})
-        *text = cut_for_report(*text);
+        *text = change(*text);
     }
   }
   return out;
 }
+
+// A copy of the report with every string a writer shows cut to report_value_bytes_max (and its
+// secrets hidden: cut_for_report redacts).
+RunReport bounded(const RunReport& report) { return with_each_text(report, cut_for_report); }
 
 // The finding as lines a person reads; shared by the terminal, junit and summary.md.
 std::string finding_text(const Finding& f) {
@@ -403,7 +409,9 @@ int RunReport::skipped() const {
   return n;
 }
 
-std::string cut_for_report(const std::string& value) {
+std::string cut_for_report(const std::string& raw) {
+  // Secrets first: a password never reaches a report, whole or cut in two.
+  const std::string value = secrets::redact(raw);
   if (value.size() <= report_value_bytes_max) return value;
   return value.substr(0, utf8_prefix_length(value, report_value_bytes_max)) +
          fmt::format("… ({} bytes, cut)", value.size());
@@ -655,7 +663,8 @@ std::string render_terminal(const RunReport& whole) {
   return printable_text(out, "\t\n");
 }
 
-std::string render_findings_jsonl(const RunReport& report) {
+std::string render_findings_jsonl(const RunReport& whole) {
+  const RunReport report = with_each_text(whole, [](const std::string& text) { return secrets::redact(text); });
   std::string out;
   const auto line = [&out](const json& j) { out += j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"; };
   for (const auto& s : report.suites) {
@@ -674,7 +683,7 @@ void write_report_files(const RunReport& report, const std::string& dir) {
   std::filesystem::create_directories(dir);
   auto write = [&](const std::string& name, const std::string& text) {
     std::ofstream out(dir + "/" + name);
-    out << text;
+    out << secrets::redact(text);  // the writers hide secrets already; a file never depends on that alone
     if (!out) throw std::runtime_error("cannot write " + dir + "/" + name);
   };
   write("verdict.json", render_verdict_json(report));

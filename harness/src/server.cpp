@@ -31,6 +31,7 @@
 #include <thread>
 
 #include "verdict/interrupt.hpp"
+#include "verdict/secrets.hpp"
 #include "verdict/system.hpp"
 
 namespace fs = std::filesystem;
@@ -582,8 +583,75 @@ bool stop_state_file(const std::string& state_path) {
   return true;
 }
 
+namespace {
+std::string joined(const std::vector<std::string>& items, const std::string& separator) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
+  return out;
+}
+}  // namespace
+
+void preflight(const Server& server) {
+  pqxx::connection c(server.conninfo("postgres", ""));
+  pqxx::nontransaction tx(c);
+  auto me =
+      tx.exec1("SELECT current_user, rolsuper, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = current_user");
+  const std::string name = me[0].as<std::string>();
+  // As a person types it in a statement: bare when it can be, else quoted.
+  const bool bare = !name.empty() &&
+                    name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string::npos &&
+                    !std::isdigit(static_cast<unsigned char>(name.front()));
+  const std::string user = bare ? name : tx.quote_name(name);
+  if (me[1].as<bool>()) return;  // a superuser may do all of it
+  const bool createdb = me[2].as<bool>(), createrole = me[3].as<bool>();
+  std::vector<std::string> missing, grants;
+  if (!createdb) {
+    missing.push_back("CREATEDB, to create the template and a database per test");
+    grants.push_back(fmt::format("ALTER ROLE {} CREATEDB;", user));
+  }
+  std::vector<std::string> absent, not_member;
+  for (const char* role : {owner_role, app_role}) {
+    auto rows = tx.exec_params(
+        "SELECT pg_has_role(current_user, oid, 'MEMBER'), pg_has_role(current_user, oid, 'MEMBER WITH ADMIN OPTION'), "
+        "rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = $1",
+        role);
+    if (rows.empty()) {
+      absent.push_back(role);
+      continue;
+    }
+    // A member becomes the role with SET ROLE; CREATEROLE or the admin option lets us grant it to ourselves.
+    if (!rows[0][0].as<bool>() && !rows[0][1].as<bool>() && !createrole) not_member.push_back(role);
+    if (std::string(role) == app_role && rows[0][2].as<bool>()) {
+      missing.push_back(
+          fmt::format("{} to be held by row-level security (it is a superuser or BYPASSRLS, so every "
+                      "tenancy rule would pass)",
+                      app_role));
+      grants.push_back(fmt::format("ALTER ROLE {} NOSUPERUSER NOBYPASSRLS;", app_role));
+    }
+  }
+  if (!absent.empty() && !createrole) {
+    missing.push_back(fmt::format(
+        "the role(s) {} (they do not exist, and without CREATEROLE the run cannot create them)", joined(absent, ", ")));
+    for (const auto& role : absent)
+      grants.push_back(fmt::format("CREATE ROLE {} NOLOGIN NOSUPERUSER NOBYPASSRLS;", role));
+    for (const auto& role : absent) not_member.push_back(role);
+  }
+  if (!not_member.empty()) {
+    missing.push_back(fmt::format("membership in {} (the run becomes them with SET ROLE)", joined(not_member, ", ")));
+    grants.push_back(fmt::format("GRANT {} TO {};", joined(not_member, ", "), user));
+  }
+  if (missing.empty()) return;
+  throw std::runtime_error(fmt::format(
+      "DATABASE_URL connects as role '{}', which lacks what a run needs:\n  - {}\n"
+      "As a superuser, grant it with:\n  {}\n(or grant CREATEROLE instead of pre-making the roles: ALTER ROLE {} "
+      "CREATEROLE;). Planting tests (ctest's invariant tests) need a superuser.",
+      name, joined(missing, "\n  - "), joined(grants, "\n  "), user));
+}
+
 std::unique_ptr<Server> external_server(const std::string& database_url) {
+  secrets::add_from_conninfo(database_url);
   auto server = std::make_unique<ExternalServer>(database_url);
+  preflight(*server);  // before anything else: one message naming all that is missing
   hold_lease(*server);
   prepare_server(*server);
   return server;
@@ -615,8 +683,12 @@ void prepare_server(const Server& server) {
     END $$;)",
                       owner_role, app_role));
   if (!server.embedded()) {
-    // The administrator must be able to become our roles (options=-c role=...).
-    tx.exec(fmt::format("GRANT {0}, {1} TO CURRENT_USER", owner_role, app_role));
+    // The administrator must be able to become our roles (options=-c role=...). A member already
+    // (pre-made roles an administrator granted) needs no grant, and without CREATEROLE could not make one.
+    for (const char* role : {owner_role, app_role}) {
+      if (!tx.exec_params1("SELECT pg_has_role(current_user, $1, 'MEMBER')", role)[0].as<bool>())
+        tx.exec(fmt::format("GRANT {} TO CURRENT_USER", role));
+    }
     // Drop our scratch databases whose run is gone: nobody holds its lease any more.
     auto rows = tx.exec(
         "SELECT datname FROM pg_database WHERE datname LIKE 'verdict\\_t\\_%' OR datname LIKE 'verdict\\_build\\_%'");
@@ -632,7 +704,7 @@ void prepare_server(const Server& server) {
         }
       } catch (const pqxx::sql_error& e) {
         // One leftover we cannot drop must not stop this run: the next run tries again.
-        std::fprintf(stderr, "verdict: could not drop leftover database %s: %s\n", name.c_str(), e.what());
+        std::cerr << "verdict: could not drop leftover database " << name << ": " << e.what() << "\n";
       }
     }
   }

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "verdict/secrets.hpp"
 #include "verdict/server.hpp"
 
 namespace verdict::stress {
@@ -155,7 +156,7 @@ History run_workers(const RunContext& context, const std::string& workload, cons
     history.path = context.out_dir() + "/history-" + workload + ".jsonl";
     std::ofstream out(history.path);
     for (const auto& op : history.operations)
-      out << operation_json(op).dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+      out << secrets::redact(operation_json(op).dump(-1, ' ', false, json::error_handler_t::replace)) << "\n";
     if (!out) throw std::runtime_error("cannot write the history " + history.path);
   }
   return history;

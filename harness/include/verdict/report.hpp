@@ -25,7 +25,7 @@ inline constexpr std::size_t report_value_bytes_max = 16 * 1024;
 inline constexpr std::size_t summary_bytes_max = 512 * 1024;
 
 // `value` itself when it has at most report_value_bytes_max bytes; else its first bytes up to a
-// character boundary and "… (N bytes, cut)".
+// character boundary and "… (N bytes, cut)". Registered secrets (verdict/secrets.hpp) are hidden first.
 std::string cut_for_report(const std::string& value);
 // A value as the terminal shows it outside a report (error messages, violating rows): cut as above,
 // and printable (no control character but newline and tab, well-formed UTF-8).

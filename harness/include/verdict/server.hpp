@@ -48,6 +48,11 @@ bool stop_state_file(const std::string& state_path);
 // Removes embedded clusters whose owning process is gone. Called by every start.
 int remove_stale_clusters();
 
+// What a run needs of an external server's role, checked once before anything else: a superuser, or
+// CREATEDB and (CREATEROLE, or membership in verdict_owner and verdict_app made by an administrator),
+// and verdict_app held by row-level security. Throws one message naming everything missing and the
+// statements that grant it.
+void preflight(const Server& server);
 // Creates our roles if missing; drops our databases left by killed runs (external servers).
 void prepare_server(const Server& server);
 
