@@ -50,11 +50,8 @@ void judge(Sut& sut, const verdict::StepRecord& record, const Prediction& p, con
     }
     for (const auto& customer : ReceivablesModel::setup_customers()) {
       auto [due, credit] = after.balance(customer);
-      json want{{"due", model::format_cents(due)}, {"credit", model::format_cents(credit)}};
-      auto got = sut.read("customer_balance", {{"customer", customer}});
-      if (got != want)
-        throw Sut::failure(step, props::command_text(record), customer + " " + want.dump(),
-                           customer + " " + got.dump());
+      props::expect_read(sut, record, "customer_balance", {{"customer", customer}},
+                         {{"due", model::format_cents(due)}, {"credit", model::format_cents(credit)}}, customer);
     }
   });
 }

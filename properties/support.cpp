@@ -34,6 +34,14 @@ json Sut::read(const std::string& name, const json& args) {
   return json::parse(connection->read(name, tenant, args.dump()));
 }
 
+void expect_read(Sut& sut, const verdict::StepRecord& record, const std::string& read, const json& args,
+                 const json& want, const std::string& label) {
+  auto got = sut.read(read, args);
+  if (got != want)
+    throw Sut::failure(record.index - sut.setup_steps, command_text(record), label + " " + want.dump(),
+                       label + " " + got.dump());
+}
+
 verdict::stateful::Failure Sut::failure(int step, std::string command, std::string expected, std::string actual) {
   verdict::Finding f;
   f.step_index = step;

@@ -78,6 +78,10 @@ void judging(const Sut& sut, const verdict::StepRecord& record, F&& judge) {
   }
 }
 
+// A read of the system against what the model holds: a failure of the step naming `label` otherwise.
+void expect_read(Sut& sut, const verdict::StepRecord& record, const std::string& read, const json& args,
+                 const json& want, const std::string& label);
+
 // The full check at the end of a case.
 void finish(Sut& sut, int steps);
 

@@ -287,6 +287,33 @@ ORDER BY 1, 2)",
        "Stock and its value in the ledger disagree: a movement posted nothing, twice, or the wrong amount, or a "
        "journal moved the inventory account without a movement. The rows name the movement.",
        reads_movements()});
+  all.push_back({"INV-STOCK-011",
+                 "inventory",
+                 "Reserved stock is never negative, and a (batch, location) holding reservations has at least that "
+                 "much on hand (a negative on-hand with nothing reserved is INV-STOCK-002's).",
+                 fmt::format(R"(SELECT tenant_id, batch_id, location_id, qty AS on_hand_qty, reserved
+FROM on_hand WHERE (reserved < 0 OR (reserved > 0 AND reserved > qty)) AND ($1::jsonb IS NULL OR ({} AND {}))
+ORDER BY batch_id, location_id)",
+                             touched(batch, "batch_id"), touched(location, "location_id")),
+                 "critical",
+                 "Stock promised to an order was taken by something else (or a reservation went below zero): look "
+                 "for a movement that checked on-hand instead of available, or a release that ran twice.",
+                 {batch, location}});
+  all.push_back({"INV-STOCK-012",
+                 "inventory",
+                 "Per (batch, location), the reserved quantity equals the sum of what its reservations still hold.",
+                 fmt::format(R"(SELECT o.tenant_id, o.batch_id, o.location_id, o.reserved,
+       coalesce(s.held, 0) AS held_by_reservations
+FROM on_hand o
+LEFT JOIN LATERAL (SELECT sum(r.remaining) AS held FROM reservations r
+                   WHERE r.batch_id = o.batch_id AND r.location_id = o.location_id) s ON true
+WHERE o.reserved <> coalesce(s.held, 0) AND ($1::jsonb IS NULL OR ({} AND {}))
+ORDER BY o.batch_id, o.location_id)",
+                             touched(batch, "o.batch_id"), touched(location, "o.location_id")),
+                 "critical",
+                 "The reserved projection drifted from the reservations: find the mutation that moved one without "
+                 "the other.",
+                 {batch, location}});
   return all;
 }
 

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 #include <utility>
 
 #include "../ledger/ledger.hpp"
@@ -67,8 +69,20 @@ struct Slot {
   long long location_id = 0;
   Quantity qty;
   long long version = 0;
-  UnitPrice unit_cost;  // the batch's
+  UnitPrice unit_cost;     // the batch's
+  Quantity reserved;       // held for owners (on_hand.reserved); available = qty - reserved
+  std::string expires_on;  // the batch's, YYYY-MM-DD, or "" (never)
 };
+
+// The business date of the request (YYYY-MM-DD): expiry is judged against it.
+std::string business_date(const Tx& tx) { return ledger::date_of(tx.context().as_of); }
+
+bool expired(const Slot& slot, const std::string& today) { return !slot.expires_on.empty() && slot.expires_on < today; }
+
+Error batch_expired(const Slot& slot, const std::string& field) {
+  return Error{codes::batch_expired, field,
+               fmt::format("{}: batch {} expired on {}", field, slot.batch_id, slot.expires_on)};
+}
 
 // Locks the on-hand rows of `keys` in the documented order, creating missing ones at zero.
 std::vector<Slot> lock_slots(Tx& tx, std::vector<std::pair<long long, long long>> keys) {
@@ -81,22 +95,27 @@ std::vector<Slot> lock_slots(Tx& tx, std::vector<std::pair<long long, long long>
     tx.touch(kinds::location, l);
     // One row per statement, in order: the lock order is the loop order. A missing row is created
     // at zero by the same statement (the common case, an existing row, costs one round trip).
-    auto r = tx.exec(
-        "inventory_lock_slot",
-        "WITH found AS (SELECT qty, version FROM on_hand WHERE batch_id = $2 AND location_id = $3 FOR UPDATE), "
-        "created AS (INSERT INTO on_hand (tenant_id, batch_id, location_id, qty, version) "
-        "  SELECT $1, $2, $3, 0, 0 WHERE NOT EXISTS (SELECT 1 FROM found) "
-        "  ON CONFLICT (batch_id, location_id) DO NOTHING RETURNING qty, version) "
-        "SELECT qty::text, version, (SELECT unit_cost::text FROM batches WHERE batch_id = $2) FROM found "
-        "UNION ALL SELECT qty::text, version, (SELECT unit_cost::text FROM batches WHERE batch_id = $2) FROM created",
-        tx.tenant(), b, l);
+    auto r =
+        tx.exec("inventory_lock_slot",
+                "WITH found AS (SELECT qty, version, reserved FROM on_hand WHERE batch_id = $2 AND location_id = $3 "
+                "FOR UPDATE), "
+                "created AS (INSERT INTO on_hand (tenant_id, batch_id, location_id, qty, version) "
+                "  SELECT $1, $2, $3, 0, 0 WHERE NOT EXISTS (SELECT 1 FROM found) "
+                "  ON CONFLICT (batch_id, location_id) DO NOTHING RETURNING qty, version) "
+                "SELECT f.qty::text, f.version, f.reserved::text, b.unit_cost::text, coalesce(b.expires_on::text, '') "
+                "FROM (SELECT qty, version, reserved FROM found UNION ALL SELECT qty, version, 0 FROM created) f "
+                "CROSS JOIN batches b WHERE b.batch_id = $2",
+                tx.tenant(), b, l);
     // A concurrent first movement created the row after our snapshot: take it again, now visible.
     if (r.empty()) throw RetryTransaction("on_hand row created concurrently");
     auto qty = Quantity::parse(r[0][0].as<std::string>(), "on_hand");
     if (!qty.ok()) throw std::logic_error("on_hand holds an unparsable quantity: " + r[0][0].as<std::string>());
-    auto cost = UnitPrice::parse(r[0][2].as<std::string>(), "unit_cost");
-    if (!cost.ok()) throw std::logic_error("batches holds an unparsable unit cost: " + r[0][2].as<std::string>());
-    slots.push_back(Slot{b, l, qty.value(), r[0][1].as<long long>(), cost.value()});
+    auto reserved = Quantity::parse(r[0][2].as<std::string>(), "reserved");
+    if (!reserved.ok()) throw std::logic_error("on_hand holds an unparsable reservation: " + r[0][2].as<std::string>());
+    auto cost = UnitPrice::parse(r[0][3].as<std::string>(), "unit_cost");
+    if (!cost.ok()) throw std::logic_error("batches holds an unparsable unit cost: " + r[0][3].as<std::string>());
+    slots.push_back(
+        Slot{b, l, qty.value(), r[0][1].as<long long>(), cost.value(), reserved.value(), r[0][4].as<std::string>()});
   }
   return slots;
 }
@@ -107,16 +126,33 @@ Slot& slot_of(std::vector<Slot>& slots, long long batch, long long location) {
   throw std::logic_error("slot not locked");
 }
 
-// New on-hand after `delta`, or INSUFFICIENT_STOCK / out of range naming `field`.
+// New on-hand after `delta`, or INSUFFICIENT_STOCK / out of range naming `field`. Stock out may
+// take only what is available: the slot's reserved quantity stays.
 Outcome<Quantity> apply_delta(const Slot& slot, Quantity delta, const char* field) {
   auto next = slot.qty.add(delta);
   if (!next) return validation(field, fmt::format("{}: on-hand would exceed the largest quantity", field));
-  if (next->is_negative()) {
+  if (delta.is_negative() && *next < slot.reserved) {
+    if (slot.reserved.is_zero())
+      return Error{codes::insufficient_stock, field,
+                   fmt::format("{}: on hand is {}, the movement needs {}", field, slot.qty.to_string(),
+                               delta.negated().to_string())};
     return Error{codes::insufficient_stock, field,
-                 fmt::format("{}: on hand is {}, the movement needs {}", field, slot.qty.to_string(),
-                             delta.negated().to_string())};
+                 fmt::format("{}: available is {} (on hand {}, reserved {}), the movement needs {}", field,
+                             slot.qty.subtract(slot.reserved).value().to_string(), slot.qty.to_string(),
+                             slot.reserved.to_string(), delta.negated().to_string())};
   }
   return *next;
+}
+
+// Moves the slot's reserved quantity to `reserved`, under its row lock (version-checked).
+void set_reserved(Tx& tx, Slot& slot, Quantity reserved) {
+  auto r = tx.exec("inventory_set_reserved",
+                   "UPDATE on_hand SET reserved = $3::numeric, version = version + 1 "
+                   "WHERE batch_id = $1 AND location_id = $2 AND version = $4",
+                   slot.batch_id, slot.location_id, reserved.to_string(), slot.version);
+  if (r.affected_rows() != 1) throw RetryTransaction("on_hand version moved under a row lock");
+  slot.reserved = reserved;
+  ++slot.version;
 }
 
 // Appends a movement with the slot's running balance after it, and moves the projection to that
@@ -197,6 +233,8 @@ Outcome<json> simple_movement(Tx& tx, const Args& a, const char* kind, const cha
   if (!l.ok()) return l.error();
   auto slots = lock_slots(tx, {{b.value(), l.value()}});
   auto& slot = slots.front();
+  // A sale of an expired batch is refused; an adjustment (writing expired stock off) is not.
+  if (negate && expired(slot, business_date(tx))) return batch_expired(slot, "batch");
   auto next = apply_delta(slot, delta, qty_field);
   if (!next.ok()) return next.error();
   long long id = move(tx, kind, slot, delta, next.value(), a.text("reason"), std::nullopt, std::nullopt);
@@ -246,7 +284,8 @@ Outcome<json> receive(Tx& tx, const Args& a) {
   auto l = location_id(tx, a.text("location"), "location");
   if (!l.ok()) return l.error();
   auto existing = tx.sql().exec_params(
-      "SELECT batch_id, unit_cost::text FROM batches WHERE tenant_id = $1 AND product_id = $2 AND code = $3",
+      "SELECT batch_id, unit_cost::text, coalesce(expires_on::text, '') FROM batches "
+      "WHERE tenant_id = $1 AND product_id = $2 AND code = $3",
       tx.tenant(), product.value(), batch);
   long long b = 0;
   if (existing.empty()) {
@@ -255,10 +294,10 @@ Outcome<json> receive(Tx& tx, const Args& a) {
     // Two first receipts of one batch may race: the loser waits for the winner's commit, inserts
     // nothing, and then reads the winner's row (a new statement sees it in read committed).
     auto r = tx.sql().exec_params(
-        "INSERT INTO batches (tenant_id, product_id, code, unit_cost, created_at) "
-        "VALUES ($1, $2, $3, $4::numeric, $5::timestamptz) "
+        "INSERT INTO batches (tenant_id, product_id, code, unit_cost, created_at, expires_on) "
+        "VALUES ($1, $2, $3, $4::numeric, $5::timestamptz, NULLIF($6, '')::date) "
         "ON CONFLICT (tenant_id, product_id, code) DO NOTHING RETURNING batch_id",
-        tx.tenant(), product.value(), batch, unit_cost->to_string(), tx.context().as_of);
+        tx.tenant(), product.value(), batch, unit_cost->to_string(), tx.context().as_of, a.text("expires_on"));
     if (r.empty()) throw RetryTransaction("batch created concurrently");
     b = r[0][0].as<long long>();
     VERDICT_FAILPOINT("inventory.after_batch_create");
@@ -269,8 +308,14 @@ Outcome<json> receive(Tx& tx, const Args& a) {
       return validation("unit_cost", fmt::format("unit_cost: batch '{}' has unit cost {}, not {}", batch,
                                                  stored.value().to_string(), unit_cost->to_string()));
     }
+    std::string stored_expiry = existing[0][2].as<std::string>();
+    if (a.has("expires_on") && a.text("expires_on") != stored_expiry)
+      return validation("expires_on",
+                        fmt::format("expires_on: batch '{}' expires on {}, not {}", batch,
+                                    stored_expiry.empty() ? "no date" : stored_expiry, a.text("expires_on")));
   }
   auto slots = lock_slots(tx, {{b, l.value()}});
+  if (expired(slots.front(), business_date(tx))) return batch_expired(slots.front(), "batch");
   auto next = apply_delta(slots.front(), qty, "qty");
   if (!next.ok()) return next.error();
   long long id = move(tx, "receive", slots.front(), qty, next.value(), "", std::nullopt, std::nullopt);
@@ -369,6 +414,16 @@ Outcome<json> reverse(Tx& tx, const Args& a) {
   return json{{"movement_id", ids.front()}, {"reversal_movement_ids", ids}};
 }
 
+Outcome<json> discontinue(Tx& tx, const Args& a) {
+  auto r = tx.sql().exec_params(
+      "UPDATE products SET discontinued = true, version = version + 1 WHERE tenant_id = $1 AND sku = $2 "
+      "RETURNING product_id",
+      tx.tenant(), a.text("sku"));
+  if (r.empty()) return not_found("sku", fmt::format("sku: no product '{}'", a.text("sku")));
+  tx.touch(kinds::product, r[0][0].as<long long>());
+  return json{{"product_id", r[0][0].as<long long>()}, {"discontinued", true}};
+}
+
 // Reads (within the tenant). Unknown keys → NOT_FOUND naming the field.
 Outcome<json> on_hand(Tx& tx, const Args& a) {
   auto b = batch_id(tx, a.text("sku"), a.text("batch"));
@@ -380,12 +435,29 @@ Outcome<json> on_hand(Tx& tx, const Args& a) {
   return json(r.empty() ? Quantity().to_string() : r[0][0].as<std::string>());
 }
 
+Outcome<json> available(Tx& tx, const Args& a) {
+  auto b = batch_id(tx, a.text("sku"), a.text("batch"));
+  if (!b.ok()) return b.error();
+  auto l = location_id(tx, a.text("location"), "location");
+  if (!l.ok()) return l.error();
+  auto r = tx.sql().exec_params(
+      "SELECT qty::text, reserved::text, (qty - reserved)::text FROM on_hand WHERE batch_id = $1 AND location_id = $2",
+      b.value(), l.value());
+  if (r.empty()) return json{{"on_hand", "0.0000"}, {"reserved", "0.0000"}, {"available", "0.0000"}};
+  return json{{"on_hand", r[0][0].as<std::string>()},
+              {"reserved", r[0][1].as<std::string>()},
+              {"available", r[0][2].as<std::string>()}};
+}
+
 Outcome<json> product(Tx& tx, const Args& a) {
-  auto r = tx.sql().exec_params("SELECT sku, name, version FROM products WHERE tenant_id = $1 AND sku = $2",
-                                tx.tenant(), a.text("sku"));
+  auto r =
+      tx.sql().exec_params("SELECT sku, name, version, discontinued FROM products WHERE tenant_id = $1 AND sku = $2",
+                           tx.tenant(), a.text("sku"));
   if (r.empty()) return not_found("sku", fmt::format("sku: no product '{}'", a.text("sku")));
-  return json{
-      {"sku", r[0][0].as<std::string>()}, {"name", r[0][1].as<std::string>()}, {"version", r[0][2].as<long long>()}};
+  return json{{"sku", r[0][0].as<std::string>()},
+              {"name", r[0][1].as<std::string>()},
+              {"version", r[0][2].as<long long>()},
+              {"discontinued", r[0][3].as<bool>()}};
 }
 
 Outcome<json> movement(Tx& tx, const Args& a) {
@@ -441,10 +513,15 @@ const struct Registrar {
                        field::decimal("unit_cost", 4, "non_negative",
                                       "cost per unit, scale 4; required for a batch's first receipt, and equal to the "
                                       "batch's cost afterwards",
-                                      false)}),
+                                      false),
+                       field::date("expires_on",
+                                   "the batch's expiry date, set by its first receipt (none: never expires); equal "
+                                   "to it afterwards. An expired batch takes no receipt and no sale",
+                                   false)}),
          nullptr, receive},
         {command_decl("inventory.fulfill", "inventory.move",
-                      "Takes stock of a batch out at a location (a sale, a use).",
+                      "Takes available stock (on hand minus reserved) of a batch out at a location (a sale, a use); "
+                      "an expired batch is refused.",
                       {sku(), batch(), location(), positive_qty()}),
          nullptr, fulfill},
         {command_decl(
@@ -452,6 +529,10 @@ const struct Registrar {
              {sku(), batch(), location(), field::decimal("delta", 4, "non_zero", "signed change, scale 4, ≠ 0"),
               field::text("reason", reason_length_max, "why (a stock count, damage…)")}),
          nullptr, adjust},
+        {command_decl("inventory.discontinue", "catalog.manage",
+                      "Marks a product discontinued: no order may take it any more (stock already held still moves).",
+                      {sku()}),
+         nullptr, discontinue},
         {command_decl("inventory.transfer", "inventory.move",
                       "Moves stock of a batch between two locations: two movements, written together.",
                       {sku(), batch(), location("from", "the source location"), location("to", "the target location"),
@@ -472,7 +553,12 @@ const struct Registrar {
           "On-hand quantity of a batch at a location (\"0.0000\" when it never moved there).",
           {sku(), batch(), location()}},
          on_hand},
-        {{"product", "", "A product: sku, name, version.", {sku()}}, product},
+        {{"product", "", "A product: sku, name, version, discontinued.", {sku()}}, product},
+        {{"available",
+          "",
+          "Stock of a batch at a location: on_hand, reserved (held for orders) and available (the difference).",
+          {sku(), batch(), location()}},
+         available},
         {{"movement", "", "A movement: kind, qty, batch_id, location_id.", {field::id("movement", "its id")}},
          movement},
         {{"stock", "", "Every on-hand row of the tenant, ordered by sku, batch, location.", {}}, stock},
@@ -489,15 +575,170 @@ const struct Registrar {
          RetryClass::after_state_change,
          "The movement would drive on-hand stock of a batch at a location below zero.",
          {"VR002"}},
+        {codes::batch_expired,
+         422,
+         RetryClass::never,
+         "The batch expired before the business date of the request.",
+         {}},
+        {codes::product_discontinued, 422, RetryClass::never, "The product is discontinued: no order may take it.", {}},
     };
-    m.tables = {{"products", "", true},
-                {"locations", "", true},
-                {"batches", "", true},
-                {"movements", "", true},
-                {"on_hand", "", true}};
+    m.tables = {{"products", "", true},  {"locations", "", true}, {"batches", "", true},
+                {"movements", "", true}, {"on_hand", "", true},   {"reservations", "", true}};
     register_module(std::move(m));
   }
 } registrar;
 
 }  // namespace
+// The API (inventory.hpp) ------------------------------------------------------------------------
+
+Outcome<ProductRef> find_product(Tx& tx, const std::string& sku, const std::string& field) {
+  auto r = tx.exec("inventory_find_product",
+                   "SELECT product_id, discontinued FROM products WHERE tenant_id = $1 AND sku = $2", tx.tenant(), sku);
+  if (r.empty()) return not_found(field, fmt::format("{}: no product '{}'", field, sku));
+  tx.touch(kinds::product, r[0][0].as<long long>());
+  return ProductRef{r[0][0].as<long long>(), r[0][1].as<bool>()};
+}
+
+namespace {
+
+// Reservations of owners that still hold something, in reservation order.
+struct Held {
+  long long reservation_id = 0;
+  long long owner_id = 0;
+  long long batch_id = 0, location_id = 0;
+  Quantity remaining;
+};
+
+std::string ids_json(const std::vector<long long>& ids) { return json(ids).dump(); }
+
+std::vector<Held> held(Tx& tx, const char* owner, const std::string& ids) {
+  std::vector<Held> out;
+  for (const auto& r :
+       tx.exec("inventory_held",
+               "SELECT reservation_id, owner_id, batch_id, location_id, remaining::text FROM reservations "
+               "WHERE owner = $1 AND owner_id = ANY (ARRAY(SELECT jsonb_array_elements_text($2::jsonb)::bigint)) "
+               "AND remaining > 0 ORDER BY reservation_id",
+               owner, ids))
+    out.push_back({r[0].as<long long>(), r[1].as<long long>(), r[2].as<long long>(), r[3].as<long long>(),
+                   Quantity::parse(r[4].as<std::string>(), "remaining").value()});
+  return out;
+}
+
+// Locks the slots of the owners' reservations (ascending), then reads the reservations again: a
+// reservation row changes only under its slot's lock, so the second read is stable until commit.
+std::pair<std::vector<Slot>, std::vector<Held>> lock_held(Tx& tx, const char* owner,
+                                                          const std::vector<long long>& owner_ids) {
+  std::string ids = ids_json(owner_ids);
+  std::vector<std::pair<long long, long long>> keys;
+  for (const auto& h : held(tx, owner, ids)) keys.emplace_back(h.batch_id, h.location_id);
+  auto slots = lock_slots(tx, keys);
+  return {std::move(slots), held(tx, owner, ids)};
+}
+
+void set_remaining(Tx& tx, const Held& h, Quantity remaining) {
+  tx.exec("inventory_set_remaining", "UPDATE reservations SET remaining = $2::numeric WHERE reservation_id = $1",
+          h.reservation_id, remaining.to_string());
+  tx.touch(kinds::reservation, h.reservation_id);
+}
+
+}  // namespace
+
+std::optional<Error> reserve(Tx& tx, const char* owner, const std::vector<Hold>& holds) {
+  const std::string today = business_date(tx);
+  std::vector<long long> products;
+  for (const auto& h : holds) products.push_back(h.product_id);
+  // Candidates unlocked, then locked in the documented order and judged on the locked values.
+  std::vector<std::pair<long long, long long>> keys;
+  std::map<long long, long long> product_of;  // batch → product
+  for (const auto& r : tx.exec(
+           "inventory_reserve_candidates",
+           "SELECT o.batch_id, o.location_id, b.product_id FROM on_hand o JOIN batches b ON b.batch_id = o.batch_id "
+           "WHERE b.tenant_id = $1 AND b.product_id = ANY (ARRAY(SELECT jsonb_array_elements_text($2::jsonb)"
+           "::bigint)) AND o.qty > o.reserved AND (b.expires_on IS NULL OR b.expires_on >= $3::date)",
+           tx.tenant(), ids_json(products), today)) {
+    keys.emplace_back(r[0].as<long long>(), r[1].as<long long>());
+    product_of[r[0].as<long long>()] = r[2].as<long long>();
+  }
+  auto slots = lock_slots(tx, keys);
+  std::vector<std::pair<Slot*, long long>> order;  // with each slot's product
+  for (auto& s : slots)
+    if (!expired(s, today)) order.emplace_back(&s, product_of.at(s.batch_id));
+  // First expiry first out (never-expiring last), then the oldest batch, then the location.
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    auto key = [](const Slot* s) {
+      return std::make_tuple(s->expires_on.empty(), s->expires_on, s->batch_id, s->location_id);
+    };
+    return key(a.first) < key(b.first);
+  });
+  for (const auto& hold : holds) {
+    std::vector<std::pair<Slot*, Quantity>> plan;
+    Quantity left = hold.qty, available;
+    for (const auto& [slot, product] : order) {
+      if (product != hold.product_id) continue;
+      Quantity free = slot->qty.subtract(slot->reserved).value();
+      if (!free.is_positive()) continue;
+      available = available.add(free).value();
+      if (!left.is_positive()) continue;
+      Quantity take = free < left ? free : left;
+      plan.emplace_back(slot, take);
+      left = left.subtract(take).value();
+    }
+    if (left.is_positive())
+      return Error{codes::insufficient_stock, hold.field,
+                   fmt::format("{}: {} available to reserve, {} needed", hold.field, available.to_string(),
+                               hold.qty.to_string())};
+    for (auto& [slot, take] : plan) {
+      auto r = tx.exec("inventory_reserve",
+                       "INSERT INTO reservations (tenant_id, batch_id, location_id, owner, owner_id, qty, remaining) "
+                       "VALUES ($1, $2, $3, $4, $5, $6::numeric, $6::numeric) RETURNING reservation_id",
+                       tx.tenant(), slot->batch_id, slot->location_id, owner, hold.owner_id, take.to_string());
+      tx.touch(kinds::reservation, r[0][0].as<long long>());
+      set_reserved(tx, *slot, slot->reserved.add(take).value());
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> ship_reserved(Tx& tx, const char* owner, const std::vector<Take>& takes) {
+  const std::string today = business_date(tx);
+  std::vector<long long> ids;
+  for (const auto& t : takes) ids.push_back(t.owner_id);
+  auto [slots, holds] = lock_held(tx, owner, ids);
+  for (const auto& t : takes) {
+    Quantity left = t.qty;
+    for (auto& h : holds) {
+      if (h.owner_id != t.owner_id || !h.remaining.is_positive() || !left.is_positive()) continue;
+      Quantity take = h.remaining < left ? h.remaining : left;
+      auto& slot = slot_of(slots, h.batch_id, h.location_id);
+      if (expired(slot, today)) return batch_expired(slot, t.field);
+      h.remaining = h.remaining.subtract(take).value();
+      set_remaining(tx, h, h.remaining);
+      set_reserved(tx, slot, slot.reserved.subtract(take).value());
+      Quantity delta = take.negated();
+      auto next = apply_delta(slot, delta, t.field.c_str());
+      if (!next.ok()) return next.error();
+      long long id = move(tx, "fulfill", slot, delta, next.value(), owner, std::nullopt, std::nullopt);
+      auto posted = post_movement(tx, id, slot, delta, ledger::roles::cogs, ledger::roles::inventory);
+      if (!posted.ok()) return posted.error();
+      left = left.subtract(take).value();
+    }
+    if (left.is_positive())
+      return validation(t.field, fmt::format("{}: {} more than is reserved", t.field, left.to_string()));
+  }
+  VERDICT_FAILPOINT("inventory.after_movement");
+  return std::nullopt;
+}
+
+Quantity release(Tx& tx, const char* owner, const std::vector<long long>& owner_ids) {
+  auto [slots, holds] = lock_held(tx, owner, owner_ids);
+  Quantity released;
+  for (const auto& h : holds) {
+    auto& slot = slot_of(slots, h.batch_id, h.location_id);
+    set_remaining(tx, h, Quantity());
+    set_reserved(tx, slot, slot.reserved.subtract(h.remaining).value());
+    released = released.add(h.remaining).value();
+  }
+  return released;
+}
+
 }  // namespace sut::inventory

@@ -130,19 +130,72 @@ Outcome<json> issue_invoice(Tx& tx, const Args& a) {
   if (auto e = check_currency(tx, a)) return *e;
   auto customer = customer_id(tx, a.text("customer"));
   if (!customer.ok()) return customer.error();
-  auto amounts = line_amounts(a).value();
+  std::vector<InvoiceLine> lines;
+  for (const auto& line : a.list("lines"))
+    lines.push_back({line.text("description"), Quantity::parse(line.text("qty"), "qty").value(),
+                     UnitPrice::parse(line.text("unit_price"), "unit_price").value()});
+  auto issued =
+      receivables::issue_invoice(tx, customer.value(), a.text("number"), a.text("date"), lines, "customer", "date");
+  if (!issued.ok()) return issued.error();
+  return json{{"invoice_id", issued.value().invoice_id}, {"total", issued.value().total.to_string()}};
+}
+
+Outcome<json> set_credit_limit(Tx& tx, const Args& a) {
+  auto r = tx.sql().exec_params(
+      "UPDATE customers SET credit_limit = NULLIF($3, '')::numeric WHERE tenant_id = $1 AND code = $2 "
+      "RETURNING customer_id",
+      tx.tenant(), a.text("customer"), a.text("credit_limit"));
+  if (r.empty()) return not_found("customer", fmt::format("customer: no customer '{}'", a.text("customer")));
+  tx.touch(kinds::customer, r[0][0].as<long long>());
+  return json{{"customer_id", r[0][0].as<long long>()},
+              {"credit_limit", a.has("credit_limit") ? json(a.text("credit_limit")) : json(nullptr)}};
+}
+
+}  // namespace
+
+// The API (receivables.hpp) ----------------------------------------------------------------------
+
+Outcome<long long> find_customer(Tx& tx, const std::string& code, const std::string& field) {
+  auto id = customer_id(tx, code);
+  if (!id.ok()) return not_found(field, fmt::format("{}: no customer '{}'", field, code));
+  return id.value();
+}
+
+Outcome<CustomerCredit> lock_customer(Tx& tx, long long customer) {
+  auto r = tx.exec("ar_lock_customer",
+                   "SELECT coalesce(credit_limit::text, ''), (SELECT coalesce(sum(i.amount_due), 0)::text FROM "
+                   "invoices i WHERE i.customer_id = c.customer_id) FROM customers c WHERE c.tenant_id = $1 AND "
+                   "c.customer_id = $2 FOR UPDATE",
+                   tx.tenant(), customer);
+  if (r.empty()) return not_found("customer", fmt::format("customer: no customer {}", customer));
+  tx.touch(kinds::customer, customer);
+  CustomerCredit out{customer, std::nullopt, Money::parse(r[0][1].as<std::string>(), "due").value()};
+  if (!r[0][0].as<std::string>().empty()) out.limit = Money::parse(r[0][0].as<std::string>(), "credit_limit").value();
+  return out;
+}
+
+Outcome<Issued> issue_invoice(Tx& tx, long long customer, const std::string& number, const std::string& date,
+                              const std::vector<InvoiceLine>& lines, const char* field, const char* date_field) {
+  // Each line's amount is round(qty × unit price, 2), the total their sum (docs/MONEY.md).
+  std::vector<Money> amounts;
   Money total;
-  for (const auto& m : amounts) total = total.add(m).value();
-  auto journal = post(tx, a.text("date"), "receivables.issue_invoice", ledger::roles::receivables, total,
-                      {{ledger::roles::revenue, total}}, "customer", "date");
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    auto amount = multiply_rounded<Money>(lines[i].qty, lines[i].unit_price);
+    auto next = amount ? total.add(*amount) : std::nullopt;
+    if (!next) return validation(field, fmt::format("{}: the invoice's total exceeds the largest amount", field));
+    if (amount->is_zero()) return validation(field, fmt::format("{}: line {}'s amount rounds to 0.00", field, i + 1));
+    total = *next;
+    amounts.push_back(*amount);
+  }
+  auto journal = post(tx, date, "receivables.issue_invoice", ledger::roles::receivables, total,
+                      {{ledger::roles::revenue, total}}, field, date_field);
   if (!journal.ok()) return journal.error();
-  auto lines = a.list("lines");
   json rows = json::array();
   for (std::size_t i = 0; i < lines.size(); ++i)
     rows.push_back({{"n", i + 1},
-                    {"d", lines[i].text("description")},
-                    {"q", lines[i].text("qty")},
-                    {"p", lines[i].text("unit_price")},
+                    {"d", lines[i].description},
+                    {"q", lines[i].qty.to_string()},
+                    {"p", lines[i].unit_price.to_string()},
                     {"a", amounts[i].to_string()}});
   auto r = tx.exec(
       "ar_issue_invoice",
@@ -153,15 +206,18 @@ Outcome<json> issue_invoice(Tx& tx, const Args& a) {
       "  SELECT $1, i.invoice_id, t.n, t.d, t.q, t.p, t.a FROM i, "
       "  jsonb_to_recordset($7::jsonb) AS t(n integer, d text, q numeric, p numeric, a numeric)) "
       "SELECT invoice_id FROM i",
-      tx.tenant(), customer.value(), a.text("number"), a.text("date"), total.to_string(), journal.value(), rows.dump());
+      tx.tenant(), customer, number, date, total.to_string(), journal.value(), rows.dump());
   if (r.empty())
     return Error{codes::duplicate_document_number, "number",
-                 fmt::format("number: invoice '{}' exists already", a.text("number"))};
+                 fmt::format("number: invoice '{}' exists already", number)};
   long long id = r[0][0].as<long long>();
   tx.touch(kinds::invoice, id);
+  tx.touch(kinds::customer, customer);
   VERDICT_FAILPOINT("receivables.after_document");
-  return json{{"invoice_id", id}, {"total", total.to_string()}};
+  return Issued{id, total};
 }
+
+namespace {
 
 // A new credit (a payment or a credit memo) of `amount`, `unallocated` of it not applied.
 long long insert_credit(Tx& tx, const char* kind, long long customer, const std::string& number, Money amount,
@@ -449,6 +505,12 @@ const struct Registrar {
            return std::nullopt;
          },
          issue_invoice},
+        {command_decl("receivables.set_credit_limit", "receivables.manage",
+                      "Changes a customer's credit limit (0: no credit; absent: no limit). Orders accepted before "
+                      "keep the limit they were checked against.",
+                      {code_field("customer", "the customer's code"),
+                       field::decimal("credit_limit", 2, "non_negative", "the new limit; absent: no limit", false)}),
+         nullptr, set_credit_limit},
         {command_decl("receivables.record_payment", "receivables.collect",
                       "Records a payment, allocated to invoices of the customer as asked; what is not allocated "
                       "stays as the customer's credit. Posts Dr cash, Cr receivables and customer credit.",

@@ -7,6 +7,17 @@
 // Lock order: the credit row (a payment or credit memo), then invoices in ascending invoice_id,
 // then the ledger's period and accounts (ledger.hpp).
 
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sut/decimal.hpp"
+#include "sut/errors.hpp"
+
+namespace sut {
+class Tx;
+}
+
 namespace sut::receivables {
 
 namespace codes {
@@ -22,5 +33,34 @@ inline constexpr const char* customer = "receivables.customer";
 inline constexpr const char* invoice = "receivables.invoice";
 inline constexpr const char* credit = "receivables.credit";
 }  // namespace kinds
+
+// The API other modules (orders) call inside their own transaction.
+
+// A customer by code: NOT_FOUND naming `field`.
+Outcome<long long> find_customer(Tx& tx, const std::string& code, const std::string& field);
+
+struct CustomerCredit {
+  long long id = 0;
+  std::optional<Money> limit;  // none: no limit; 0: no credit
+  Money due;                   // Σ amount due of its invoices
+};
+// The customer row, locked (FOR UPDATE): a credit decision for the customer is taken under it, and
+// a change of its limit waits for it.
+Outcome<CustomerCredit> lock_customer(Tx& tx, long long customer_id);
+
+struct InvoiceLine {
+  std::string description;
+  Quantity qty;
+  UnitPrice unit_price;
+};
+struct Issued {
+  long long invoice_id = 0;
+  Money total;
+};
+// Issues an invoice (docs/MONEY.md: lines rounded once, the total their sum; Dr receivables, Cr
+// revenue). DUPLICATE_DOCUMENT_NUMBER naming "number"; a line rounding to 0.00 is refused naming
+// `field`; PERIOD_LOCKED naming `date_field`.
+Outcome<Issued> issue_invoice(Tx& tx, long long customer_id, const std::string& number, const std::string& date,
+                              const std::vector<InvoiceLine>& lines, const char* field, const char* date_field);
 
 }  // namespace sut::receivables

@@ -32,7 +32,7 @@ using sut_test::Row;
 // Every inventory invariant has a test below; the registry test fails when one is added without.
 const std::set<std::string> covered_invariants = {"INV-STOCK-001", "INV-STOCK-002", "INV-STOCK-003", "INV-STOCK-004",
                                                   "INV-STOCK-005", "INV-STOCK-006", "INV-STOCK-007", "INV-STOCK-008",
-                                                  "INV-STOCK-009", "INV-STOCK-010"};
+                                                  "INV-STOCK-009", "INV-STOCK-010", "INV-STOCK-011", "INV-STOCK-012"};
 
 constexpr long long unrelated_id = 999999;
 
@@ -221,12 +221,34 @@ TEST_F(InventoryInvariants, TheCheckerRefusesARoleThatCannotSeeEveryTenant) {
 }
 
 TEST_F(InventoryInvariants, Stock002OnHandGoesNegative) {
-  admin_sql("ALTER TABLE on_hand DROP CONSTRAINT on_hand_never_negative");
+  admin_sql("ALTER TABLE on_hand DROP CONSTRAINT on_hand_never_negative, DROP CONSTRAINT on_hand_reserved_within");
   long long oversell = plant({"adjust", batch_, wh1_, "-15", "oversold"});  // journal and projection agree: -5
 
   const Row row{{"batch_id", text(batch_)}, {"location_id", text(wh1_)}, {"on_hand_qty", "-5.0000"}};
   EXPECT_TRUE(only_violation(check_full(), "INV-STOCK-002", row));
   EXPECT_TRUE(only_violation(check_scoped(batch_, wh1_, oversell), "INV-STOCK-002", row));
+  EXPECT_TRUE(no_violation(check_unrelated()));
+}
+
+TEST_F(InventoryInvariants, Stock011MoreReservedThanOnHand) {
+  // A reservation of 12 against 10 on hand, projection and reservations agreeing: only 011 breaks.
+  admin_sql("ALTER TABLE on_hand DROP CONSTRAINT on_hand_reserved_within");
+  admin_sql(
+      fmt::format("INSERT INTO reservations (tenant_id, batch_id, location_id, owner, owner_id, qty, remaining) "
+                  "VALUES ('acme', {0}, {1}, 'planted', 1, 12, 12); "
+                  "UPDATE on_hand SET reserved = 12 WHERE batch_id = {0} AND location_id = {1}",
+                  batch_, wh1_));
+  const Row row{{"batch_id", text(batch_)}, {"on_hand_qty", "10.0000"}, {"reserved", "12.0000"}};
+  EXPECT_TRUE(only_violation(check_full(), "INV-STOCK-011", row));
+  EXPECT_TRUE(only_violation(check_scoped(batch_, wh1_, receipt_), "INV-STOCK-011", row));
+  EXPECT_TRUE(no_violation(check_unrelated()));
+}
+
+TEST_F(InventoryInvariants, Stock012ReservedProjectionWithoutReservations) {
+  admin_sql(fmt::format("UPDATE on_hand SET reserved = 3 WHERE batch_id = {} AND location_id = {}", batch_, wh1_));
+  const Row row{{"batch_id", text(batch_)}, {"reserved", "3.0000"}, {"held_by_reservations", "0"}};
+  EXPECT_TRUE(only_violation(check_full(), "INV-STOCK-012", row));
+  EXPECT_TRUE(only_violation(check_scoped(batch_, wh1_, receipt_), "INV-STOCK-012", row));
   EXPECT_TRUE(no_violation(check_unrelated()));
 }
 
@@ -312,9 +334,14 @@ TEST_F(InventoryInvariants, Stock008TransferReversedByOneLegOnly) {
 }
 
 TEST_F(InventoryInvariants, Stock009StockWentNegativeAndWasHiddenByALaterReceipt) {
-  admin_sql("ALTER TABLE on_hand DROP CONSTRAINT on_hand_never_negative");  // the plant passes through -5
-  long long oversell = plant({"fulfill", batch_, wh1_, "-15", ""});         // 10 - 15 = -5
-  plant({"receive", batch_, wh1_, "10", ""});                               // back to 5: today looks fine
+  admin_sql(
+      "ALTER TABLE on_hand DROP CONSTRAINT on_hand_never_negative, DROP CONSTRAINT on_hand_reserved_within");  // the
+                                                                                                               // plant
+                                                                                                               // passes
+                                                                                                               // through
+                                                                                                               // -5
+  long long oversell = plant({"fulfill", batch_, wh1_, "-15", ""});  // 10 - 15 = -5
+  plant({"receive", batch_, wh1_, "10", ""});                        // back to 5: today looks fine
 
   const Row row{{"movement_id", text(oversell)}, {"running_qty", "-5.0000"}, {"batch_id", text(batch_)}};
   EXPECT_TRUE(only_violation(check_full(), "INV-STOCK-009", row));

@@ -58,6 +58,11 @@ class Tenancy : public ::testing::Test {
     payment_ = sut_test::must(
         globex_.run("receivables.record_payment", {{"customer", "GC"}, {"amount", "4"}, {"date", "2026-01-05"}}),
         "payment")["payment_id"];
+    // A draft order.
+    sut_test::must(globex_.run("orders.create", {{"number", "GO-1"},
+                                                 {"customer", "GC"},
+                                                 {"lines", {{{"sku", "SKU-G"}, {"qty", "1"}, {"unit_price", "1"}}}}}),
+                   "order");
     event_ = sut_test::must(globex_.run("funds.call", {{"fund", "GF"}, {"total", "5"}, {"date", "2026-01-05"}}),
                             "call")["event_id"];
   }
@@ -118,6 +123,15 @@ std::vector<CrossTenant> cross_tenant_calls(long long their_movement, long long 
       {"inventory.transfer", {{"sku", "SKU-G"}, {"batch", "GB"}, {"from", "GW1"}, {"to", "GW2"}, {"qty", "1"}}, "sku"},
       {"inventory.reverse", {{"movement", their_movement}}, "movement"},
       {"access.revoke_role", {{"actor", "gina"}, {"role", "viewer"}}, "role"},  // gina is globex's viewer
+      {"inventory.discontinue", {{"sku", "SKU-G"}}, "sku"},
+      {"receivables.set_credit_limit", {{"customer", "GC"}, {"credit_limit", "1"}}, "customer"},
+      {"orders.add_price_rule", {{"sku", "SKU-G"}, {"unit_price", "1"}}, "sku"},
+      {"orders.create",
+       {{"number", "AO-1"}, {"customer", "GC"}, {"lines", {{{"sku", "SKU-G"}, {"qty", "1"}}}}},
+       "customer"},
+      {"orders.accept", {{"number", "GO-1"}}, "number"},
+      {"orders.ship", {{"number", "GO-1"}, {"invoice", "AS-1"}, {"lines", {{{"line", 1}, {"qty", "1"}}}}}, "number"},
+      {"orders.cancel", {{"number", "GO-1"}}, "number"},
   };
 }
 // (A period is the caller's own: acme's lock of 2026-03 is acme's, whatever globex did.)
@@ -182,6 +196,12 @@ TEST_F(Tenancy, EveryReadGivenAnotherTenantsKeysFindsNothingOfTheirs) {
       {"invoice", {{{"number", "G-1"}}, {{"error", "NOT_FOUND"}, {"field", "number"}}}},
       {"credit", {{{"credit_id", payment_}}, {{"error", "NOT_FOUND"}, {"field", "credit_id"}}}},
       {"customer_balance", {{{"customer", "GC"}}, {{"error", "NOT_FOUND"}, {"field", "customer"}}}},
+      {"available",
+       {{{"sku", "SKU-G"}, {"batch", "GB"}, {"location", "GW1"}}, {{"error", "NOT_FOUND"}, {"field", "sku"}}}},
+      {"order", {{{"number", "GO-1"}}, {{"error", "NOT_FOUND"}, {"field", "number"}}}},
+      {"price",
+       {{{"sku", "SKU-G"}, {"customer", "GC"}, {"qty", "1"}, {"date", "2026-01-01"}},
+        {{"error", "NOT_FOUND"}, {"field", "sku"}}}},
   };
   auto connection = verdict::system_under_test().connect(db_->app_conninfo());
   for (const auto& r : verdict::system_under_test().reads) {

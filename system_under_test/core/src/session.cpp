@@ -353,4 +353,12 @@ Outcome<json> Session::read(const std::string& name, const RequestContext& conte
   }
 }
 
+bool holds_permission(Tx& tx, const std::string& permission) {
+  return !tx.exec("verdict_holds_permission",
+                  "SELECT 1 FROM actor_roles ar JOIN role_permissions rp ON rp.role = ar.role "
+                  "WHERE ar.tenant_id = $1 AND ar.actor = $2 AND rp.permission = $3",
+                  tx.tenant(), tx.context().actor, permission)
+              .empty();
+}
+
 }  // namespace sut

@@ -39,4 +39,8 @@ class Tx {
   std::string mutation_id_;
 };
 
+// Whether the request's actor holds `permission` in its tenant (a check inside a command, for a
+// right beyond the command's own, e.g. overriding a credit limit).
+bool holds_permission(Tx& tx, const std::string& permission);
+
 }  // namespace sut

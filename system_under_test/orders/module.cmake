@@ -1,0 +1,1 @@
+verdict_sut_module(orders SOURCES orders.cpp invariants.cpp)
