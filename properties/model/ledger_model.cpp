@@ -62,6 +62,7 @@ LedgerModel::LedgerModel() {
                                                                                    {"2000", "liability"},
                                                                                    {"2100", "liability"},
                                                                                    {"2200", "liability"},
+                                                                                   {"2300", "liability"},
                                                                                    {"3000", "equity"},
                                                                                    {"4000", "revenue"},
                                                                                    {"5000", "expense"},

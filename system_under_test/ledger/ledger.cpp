@@ -431,6 +431,7 @@ void bootstrap(Tx& tx) {
                    "'payables'), "
                    "    ('2100', 'Goods received not invoiced', 'liability', 'inventory_clearing'), "
                    "    ('2200', 'Customer credit', 'liability', 'customer_credit'), "
+                   "    ('2300', 'Sales tax payable', 'liability', 'tax_payable'), "
                    "    ('3000', 'Fund capital', 'equity', 'fund_capital'), ('4000', 'Revenue', 'revenue', 'revenue'), "
                    "    ('5000', 'Cost of goods sold', 'expense', 'cogs'), "
                    "    ('5100', 'Inventory adjustments', 'expense', 'inventory_adjustments'), "

@@ -49,6 +49,7 @@ inline constexpr const char* receivables = "receivables";
 inline constexpr const char* revenue = "revenue";
 inline constexpr const char* customer_credit = "customer_credit";
 inline constexpr const char* bad_debts = "bad_debts";
+inline constexpr const char* tax_payable = "tax_payable";
 }  // namespace roles
 
 struct Line {

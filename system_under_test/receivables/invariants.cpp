@@ -91,6 +91,23 @@ ORDER BY b.tenant_id)",
                  "Unapplied credit was lost or invented: compare the tenant's customer-credit journals with its "
                  "payments and credit memos.",
                  {customer}});
+  all.push_back({"INV-AR-005",
+                 "receivables",
+                 "Per invoice, each line's amount is round(qty × unit price, 2) and its tax round(amount × tax rate, "
+                 "2), and the total is the sum of the lines' amounts and taxes (docs/MONEY.md \"Tax\").",
+                 fmt::format(R"(SELECT i.tenant_id, i.invoice_id, i.number, i.total, s.lines_total, s.misrounded_line
+FROM invoices i
+CROSS JOIN LATERAL (SELECT sum(l.amount + l.tax) AS lines_total,
+                           min(l.line_no) FILTER (WHERE l.amount <> round(l.qty * l.unit_price, 2)
+                                                  OR l.tax <> round(l.amount * l.tax_rate, 2)) AS misrounded_line
+                    FROM invoice_lines l WHERE l.invoice_id = i.invoice_id) s
+WHERE {} AND (i.total IS DISTINCT FROM s.lines_total OR s.misrounded_line IS NOT NULL)
+ORDER BY i.invoice_id)",
+                             in_scope(invoice, "i.invoice_id")),
+                 "critical",
+                 "An invoice's total is not what its lines say, or a line was rounded twice or not at all: the "
+                 "customer is billed a different amount than the lines show.",
+                 {invoice}});
   return all;
 }
 

@@ -120,6 +120,10 @@ Outcome<std::vector<Money>> line_amounts(const Args& a) {
     if (amount->is_zero())
       return validation(fmt::format("lines[{}].unit_price", i),
                         fmt::format("lines[{}].unit_price: the line's amount rounds to 0.00", i));
+    if (lines[i].has("tax_rate") &&
+        UnitPrice::parse(lines[i].text("tax_rate"), "tax_rate").value() > UnitPrice::from_integer(1).value())
+      return validation(fmt::format("lines[{}].tax_rate", i),
+                        fmt::format("lines[{}].tax_rate: at most 1 (100 %), not {}", i, lines[i].text("tax_rate")));
     total = *next;
     out.push_back(*amount);
   }
@@ -133,7 +137,8 @@ Outcome<json> issue_invoice(Tx& tx, const Args& a) {
   std::vector<InvoiceLine> lines;
   for (const auto& line : a.list("lines"))
     lines.push_back({line.text("description"), Quantity::parse(line.text("qty"), "qty").value(),
-                     UnitPrice::parse(line.text("unit_price"), "unit_price").value()});
+                     UnitPrice::parse(line.text("unit_price"), "unit_price").value(),
+                     line.has("tax_rate") ? UnitPrice::parse(line.text("tax_rate"), "tax_rate").value() : UnitPrice()});
   auto issued =
       receivables::issue_invoice(tx, customer.value(), a.text("number"), a.text("date"), lines, "customer", "date");
   if (!issued.ok()) return issued.error();
@@ -176,19 +181,26 @@ Outcome<CustomerCredit> lock_customer(Tx& tx, long long customer) {
 
 Outcome<Issued> issue_invoice(Tx& tx, long long customer, const std::string& number, const std::string& date,
                               const std::vector<InvoiceLine>& lines, const char* field, const char* date_field) {
-  // Each line's amount is round(qty × unit price, 2), the total their sum (docs/MONEY.md).
-  std::vector<Money> amounts;
-  Money total;
+  // Each line's amount is round(qty × unit price, 2) and its tax round(amount × rate, 2), each
+  // rounded once; the total is their sum (docs/MONEY.md "Tax").
+  std::vector<Money> amounts, taxes;
+  Money net, tax_total;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     auto amount = multiply_rounded<Money>(lines[i].qty, lines[i].unit_price);
-    auto next = amount ? total.add(*amount) : std::nullopt;
-    if (!next) return validation(field, fmt::format("{}: the invoice's total exceeds the largest amount", field));
+    auto tax = amount ? multiply_rounded<Money>(*amount, lines[i].tax_rate) : std::nullopt;
+    auto next = tax ? net.add(*amount) : std::nullopt;
+    auto next_tax = next ? tax_total.add(*tax) : std::nullopt;
+    if (!next_tax || !next->add(*next_tax))
+      return validation(field, fmt::format("{}: the invoice's total exceeds the largest amount", field));
     if (amount->is_zero()) return validation(field, fmt::format("{}: line {}'s amount rounds to 0.00", field, i + 1));
-    total = *next;
+    net = *next;
+    tax_total = *next_tax;
     amounts.push_back(*amount);
+    taxes.push_back(*tax);
   }
+  Money total = net.add(tax_total).value();
   auto journal = post(tx, date, "receivables.issue_invoice", ledger::roles::receivables, total,
-                      {{ledger::roles::revenue, total}}, field, date_field);
+                      {{ledger::roles::revenue, net}, {ledger::roles::tax_payable, tax_total}}, field, date_field);
   if (!journal.ok()) return journal.error();
   json rows = json::array();
   for (std::size_t i = 0; i < lines.size(); ++i)
@@ -196,15 +208,17 @@ Outcome<Issued> issue_invoice(Tx& tx, long long customer, const std::string& num
                     {"d", lines[i].description},
                     {"q", lines[i].qty.to_string()},
                     {"p", lines[i].unit_price.to_string()},
-                    {"a", amounts[i].to_string()}});
+                    {"a", amounts[i].to_string()},
+                    {"r", lines[i].tax_rate.to_string()},
+                    {"t", taxes[i].to_string()}});
   auto r = tx.exec(
       "ar_issue_invoice",
       "WITH i AS (INSERT INTO invoices (tenant_id, customer_id, number, issued_on, total, amount_due, journal_id) "
       "  VALUES ($1, $2, $3, $4::date, $5::numeric, $5::numeric, $6) "
       "  ON CONFLICT ON CONSTRAINT invoices_number_unique DO NOTHING RETURNING invoice_id), "
-      "l AS (INSERT INTO invoice_lines (tenant_id, invoice_id, line_no, description, qty, unit_price, amount) "
-      "  SELECT $1, i.invoice_id, t.n, t.d, t.q, t.p, t.a FROM i, "
-      "  jsonb_to_recordset($7::jsonb) AS t(n integer, d text, q numeric, p numeric, a numeric)) "
+      "l AS (INSERT INTO invoice_lines (tenant_id, invoice_id, line_no, description, qty, unit_price, amount, "
+      "  tax_rate, tax) SELECT $1, i.invoice_id, t.n, t.d, t.q, t.p, t.a, t.r, t.t FROM i, "
+      "  jsonb_to_recordset($7::jsonb) AS t(n integer, d text, q numeric, p numeric, a numeric, r numeric, t numeric)) "
       "SELECT invoice_id FROM i",
       tx.tenant(), customer, number, date, total.to_string(), journal.value(), rows.dump());
   if (r.empty())
@@ -437,14 +451,16 @@ Outcome<json> write_off(Tx& tx, const Args& a) {
 
 Outcome<json> invoice(Tx& tx, const Args& a) {
   auto r = tx.sql().exec_params(
-      "SELECT c.code, i.total::text, i.amount_due::text, i.issued_on::text FROM invoices i "
+      "SELECT c.code, i.total::text, i.amount_due::text, i.issued_on::text, (SELECT coalesce(sum(l.tax), 0)::text "
+      "FROM invoice_lines l WHERE l.invoice_id = i.invoice_id) FROM invoices i "
       "JOIN customers c ON c.customer_id = i.customer_id WHERE i.tenant_id = $1 AND i.number = $2",
       tx.tenant(), a.text("number"));
   if (r.empty()) return not_found("number", fmt::format("number: no invoice '{}'", a.text("number")));
   return json{{"customer", r[0][0].as<std::string>()},
               {"total", r[0][1].as<std::string>()},
               {"amount_due", r[0][2].as<std::string>()},
-              {"date", r[0][3].as<std::string>()}};
+              {"date", r[0][3].as<std::string>()},
+              {"tax", r[0][4].as<std::string>()}};
 }
 
 Outcome<json> credit(Tx& tx, const Args& a) {
@@ -490,14 +506,17 @@ const struct Registrar {
                                       "the most it may owe; 0: no credit; absent: no limit", false)}),
          nullptr, add_customer},
         {command_decl("receivables.issue_invoice", "receivables.bill",
-                      "Issues an invoice: each line round(qty × unit price, 2), the total their sum; posts Dr "
-                      "receivables, Cr revenue. The number is unique per tenant.",
+                      "Issues an invoice: each line round(qty × unit price, 2) plus its tax round(amount × rate, 2), "
+                      "the total their sum; posts Dr receivables, Cr revenue and tax payable. The number is unique "
+                      "per tenant.",
                       {code_field("customer", "the customer's code"), code_field("number", "the invoice number"),
                        date_field(), currency_field(),
                        field::list("lines",
                                    {field::text("description", name_length_max, "what was sold"),
                                     field::decimal("qty", 4, "positive", "quantity, scale 4"),
-                                    field::decimal("unit_price", 4, "positive", "price per unit, scale 4")},
+                                    field::decimal("unit_price", 4, "positive", "price per unit, scale 4"),
+                                    field::decimal("tax_rate", 4, "non_negative",
+                                                   "tax rate, scale 4, at most 1 (0.0825 is 8.25 %; none: 0)", false)},
                                    lines_max, "the invoice's lines")}),
          [](const Args& a) -> std::optional<Error> {
            auto amounts = line_amounts(a);
@@ -544,7 +563,10 @@ const struct Registrar {
          nullptr, write_off},
     };
     m.reads = {
-        {{"invoice", "", "An invoice: customer, total, amount_due, date.", {code_field("number", "its number")}},
+        {{"invoice",
+          "",
+          "An invoice: customer, total, amount_due, date, tax (the sum of its lines').",
+          {code_field("number", "its number")}},
          invoice},
         {{"credit",
           "",

@@ -52,14 +52,15 @@ struct InvoiceLine {
   std::string description;
   Quantity qty;
   UnitPrice unit_price;
+  UnitPrice tax_rate;  // 0 ≤ rate ≤ 1, scale 4 (0.0825 is 8.25 %)
 };
 struct Issued {
   long long invoice_id = 0;
   Money total;
 };
-// Issues an invoice (docs/MONEY.md: lines rounded once, the total their sum; Dr receivables, Cr
-// revenue). DUPLICATE_DOCUMENT_NUMBER naming "number"; a line rounding to 0.00 is refused naming
-// `field`; PERIOD_LOCKED naming `date_field`.
+// Issues an invoice (docs/MONEY.md: each line's amount round(qty × price, 2) and tax round(amount ×
+// rate, 2), the total their sum; Dr receivables, Cr revenue and tax payable). DUPLICATE_DOCUMENT_NUMBER naming
+// "number"; a line rounding to 0.00 is refused naming `field`; PERIOD_LOCKED naming `date_field`.
 Outcome<Issued> issue_invoice(Tx& tx, long long customer_id, const std::string& number, const std::string& date,
                               const std::vector<InvoiceLine>& lines, const char* field, const char* date_field);
 

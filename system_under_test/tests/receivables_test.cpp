@@ -20,7 +20,7 @@ using sut_test::no_violation;
 using sut_test::only_violation;
 using sut_test::Row;
 
-const std::set<std::string> covered_invariants = {"INV-AR-001", "INV-AR-002", "INV-AR-003", "INV-AR-004"};
+const std::set<std::string> covered_invariants = {"INV-AR-001", "INV-AR-002", "INV-AR-003", "INV-AR-004", "INV-AR-005"};
 
 // Customer C1; invoice I-1 of 100.00; a payment of 130.00, 100.00 of it to I-1 (30.00 unallocated).
 class ReceivablesInvariants : public ::testing::Test {
@@ -97,8 +97,11 @@ TEST_F(ReceivablesInvariants, Ar002ACreditWhoseUnallocatedAmountIsWrong) {
 TEST_F(ReceivablesInvariants, Ar003TheReceivablesAccountDisagreesWithTheInvoices) {
   // A second invoice's document without its posting: the subledger has 5.00 the account has not.
   planted(
-      "INSERT INTO invoices (tenant_id, customer_id, number, issued_on, total, amount_due, journal_id) "
-      "SELECT 'acme', customer_id, 'I-9', '2026-01-07', 5, 5, 0 FROM customers WHERE code = 'C1'");
+      "WITH i AS (INSERT INTO invoices (tenant_id, customer_id, number, issued_on, total, amount_due, journal_id) "
+      "  SELECT 'acme', customer_id, 'I-9', '2026-01-07', 5, 5, 0 FROM customers WHERE code = 'C1' "
+      "  RETURNING invoice_id) "
+      "INSERT INTO invoice_lines (tenant_id, invoice_id, line_no, description, qty, unit_price, amount) "
+      "SELECT 'acme', invoice_id, 1, 'x', 1, 5, 5 FROM i");
   const Row row{{"tenant_id", "acme"}, {"control_account", "0.00"}, {"subledger", "5.00"}};
   EXPECT_TRUE(only_violation(check_full(), "INV-AR-003", row));
   EXPECT_TRUE(only_violation(check_scoped("receivables.customer", customer_), "INV-AR-003", row));
@@ -113,6 +116,26 @@ TEST_F(ReceivablesInvariants, Ar004TheCustomerCreditAccountDisagreesWithTheCredi
   const Row row{{"tenant_id", "acme"}, {"control_account", "30.00"}, {"subledger", "37.00"}};
   EXPECT_TRUE(only_violation(check_full(), "INV-AR-004", row));
   EXPECT_TRUE(only_violation(check_scoped("receivables.customer", customer_), "INV-AR-004", row));
+}
+
+TEST_F(ReceivablesInvariants, Ar005ALineTaxRoundedTwice) {
+  // 100.00 at 8.25 % is 8.25 tax; the planted line says 8.30, and the total and the amount due follow
+  // it (so only the rounding of the line is wrong).
+  planted(
+      fmt::format("UPDATE invoice_lines SET tax_rate = 0.0825, tax = 8.30 WHERE invoice_id = {0}; "
+                  "UPDATE invoices SET total = 108.30, amount_due = 8.30 WHERE invoice_id = {0}",
+                  invoice_));
+  const Row row{{"invoice_id", std::to_string(invoice_)}, {"misrounded_line", "1"}, {"lines_total", "108.30"}};
+  EXPECT_TRUE(only_violation(check_scoped("receivables.invoice", invoice_), "INV-AR-005", row));
+  bool named = false;
+  for (const auto& v : check_full()) named = named || v.invariant_id == "INV-AR-005";
+  EXPECT_TRUE(named);
+}
+
+TEST_F(ReceivablesInvariants, Ar005ATotalThatIsNotItsLines) {
+  planted(fmt::format("UPDATE invoices SET total = 100.01, amount_due = 0.01 WHERE invoice_id = {}", invoice_));
+  const Row row{{"invoice_id", std::to_string(invoice_)}, {"total", "100.01"}, {"lines_total", "100.00"}};
+  EXPECT_TRUE(only_violation(check_scoped("receivables.invoice", invoice_), "INV-AR-005", row));
 }
 
 TEST(ReceivablesInvariantRegistry, EveryReceivablesInvariantIsTested) {

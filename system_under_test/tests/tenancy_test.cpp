@@ -169,6 +169,7 @@ json acme_untouched_trial_balance() {
            {"2000", "Accounts payable", "liability"},
            {"2100", "Goods received not invoiced", "liability"},
            {"2200", "Customer credit", "liability"},
+           {"2300", "Sales tax payable", "liability"},
            {"3000", "Fund capital", "equity"},
            {"4000", "Revenue", "revenue"},
            {"5000", "Cost of goods sold", "expense"},
