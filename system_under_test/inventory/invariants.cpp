@@ -314,6 +314,19 @@ ORDER BY o.batch_id, o.location_id)",
                  "The reserved projection drifted from the reservations: find the mutation that moved one without "
                  "the other.",
                  {batch, location}});
+  all.push_back({"INV-STOCK-013",
+                 "inventory",
+                 "A location with a capacity holds at most that much stock, all batches together.",
+                 fmt::format(R"(SELECT l.tenant_id, l.location_id, l.code, l.capacity, s.held
+FROM locations l
+CROSS JOIN LATERAL (SELECT coalesce(sum(o.qty), 0) AS held FROM on_hand o WHERE o.location_id = l.location_id) s
+WHERE l.capacity IS NOT NULL AND s.held > l.capacity AND {}
+ORDER BY l.location_id)",
+                             in_scope(location, "l.location_id")),
+                 "major",
+                 "More stock sits at a location than it can hold: look for a movement in that checked the room "
+                 "without the location's row lock.",
+                 {location}});
   return all;
 }
 

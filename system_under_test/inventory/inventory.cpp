@@ -84,10 +84,18 @@ Error batch_expired(const Slot& slot, const std::string& field) {
                fmt::format("{}: batch {} expired on {}", field, slot.batch_id, slot.expires_on)};
 }
 
-// Locks the on-hand rows of `keys` in the documented order, creating missing ones at zero.
+// Locks the on-hand rows of `keys` in the documented order, creating missing ones at zero. First,
+// the rows of their locations that have a capacity, in ascending id: every movement into such a
+// location takes turns on it, so the room a check saw is still there at commit.
 std::vector<Slot> lock_slots(Tx& tx, std::vector<std::pair<long long, long long>> keys) {
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  json locations = json::array();
+  for (const auto& [b, l] : keys) locations.push_back(l);
+  tx.exec("inventory_lock_limited_locations",
+          "SELECT location_id FROM locations WHERE location_id = ANY (ARRAY(SELECT "
+          "jsonb_array_elements_text($1::jsonb)::bigint)) AND capacity IS NOT NULL ORDER BY location_id FOR UPDATE",
+          locations.dump());
   std::vector<Slot> slots;
   for (const auto& [b, l] : keys) {
     // Every slot a mutation locks is in the scope of the invariants run after it.
@@ -142,6 +150,26 @@ Outcome<Quantity> apply_delta(const Slot& slot, Quantity delta, const char* fiel
                              slot.reserved.to_string(), delta.negated().to_string())};
   }
   return *next;
+}
+
+// LOCATION_CAPACITY_EXCEEDED naming `field` when `delta` more stock would not fit the slot's
+// location (its capacity, if any, against the stock of every batch there). Under the location's
+// row lock, taken by lock_slots.
+std::optional<Error> check_capacity(Tx& tx, const Slot& slot, Quantity delta, const char* field) {
+  if (!delta.is_positive()) return std::nullopt;
+  auto r = tx.exec("inventory_location_room",
+                   "SELECT l.capacity::text, (SELECT coalesce(sum(o.qty), 0)::text FROM on_hand o "
+                   "WHERE o.location_id = l.location_id) FROM locations l WHERE l.location_id = $1 "
+                   "AND l.capacity IS NOT NULL",
+                   slot.location_id);
+  if (r.empty()) return std::nullopt;
+  auto capacity = Quantity::parse(r[0][0].as<std::string>(), "capacity").value();
+  auto held = Quantity::parse(r[0][1].as<std::string>(), "held").value();
+  auto after = held.add(delta);
+  if (after && *after <= capacity) return std::nullopt;
+  return Error{codes::location_capacity_exceeded, field,
+               fmt::format("{}: location {} holds {} of its capacity {}; {} more does not fit", field, slot.location_id,
+                           held.to_string(), capacity.to_string(), delta.to_string())};
 }
 
 // Moves the slot's reserved quantity to `reserved`, under its row lock (version-checked).
@@ -237,6 +265,7 @@ Outcome<json> simple_movement(Tx& tx, const Args& a, const char* kind, const cha
   if (negate && expired(slot, business_date(tx))) return batch_expired(slot, "batch");
   auto next = apply_delta(slot, delta, qty_field);
   if (!next.ok()) return next.error();
+  if (auto e = check_capacity(tx, slot, delta, qty_field)) return *e;
   long long id = move(tx, kind, slot, delta, next.value(), a.text("reason"), std::nullopt, std::nullopt);
   // fulfil: cost of goods sold out of inventory; adjust: inventory against the adjustments account.
   bool out = delta.is_negative();
@@ -263,9 +292,9 @@ Outcome<json> add_product(Tx& tx, const Args& a) {
 
 Outcome<json> add_location(Tx& tx, const Args& a) {
   auto r = tx.sql().exec_params(
-      "INSERT INTO locations (tenant_id, code, created_at) VALUES ($1, $2, $3::timestamptz) "
-      "ON CONFLICT (tenant_id, code) DO NOTHING RETURNING location_id",
-      tx.tenant(), a.text("location"), tx.context().as_of);
+      "INSERT INTO locations (tenant_id, code, created_at, capacity) VALUES ($1, $2, $3::timestamptz, "
+      "NULLIF($4, '')::numeric) ON CONFLICT (tenant_id, code) DO NOTHING RETURNING location_id",
+      tx.tenant(), a.text("location"), tx.context().as_of, a.text("capacity"));
   if (r.empty())
     return Error{sut::codes::already_exists, "location",
                  fmt::format("location: '{}' exists already", a.text("location"))};
@@ -318,6 +347,7 @@ Outcome<json> receive(Tx& tx, const Args& a) {
   if (expired(slots.front(), business_date(tx))) return batch_expired(slots.front(), "batch");
   auto next = apply_delta(slots.front(), qty, "qty");
   if (!next.ok()) return next.error();
+  if (auto e = check_capacity(tx, slots.front(), qty, "qty")) return *e;
   long long id = move(tx, "receive", slots.front(), qty, next.value(), "", std::nullopt, std::nullopt);
   auto posted = post_movement(tx, id, slots.front(), qty, ledger::roles::inventory, ledger::roles::inventory_clearing);
   if (!posted.ok()) return posted.error();
@@ -343,6 +373,7 @@ Outcome<json> transfer(Tx& tx, const Args& a) {
   if (!source_next.ok()) return source_next.error();
   auto target_next = apply_delta(target, qty, "qty");
   if (!target_next.ok()) return target_next.error();
+  if (auto e = check_capacity(tx, target, qty, "qty")) return *e;
   long long transfer_id = tx.sql().exec1("SELECT nextval('transfer_ids')")[0].as<long long>();
   // Both legs in one transaction: the pair is written together or not at all.
   long long out_id =
@@ -398,6 +429,8 @@ Outcome<json> reverse(Tx& tx, const Args& a) {
     }
     auto next = apply_delta(slot, qty.negated(), "movement");
     if (!next.ok()) return next.error();
+    // A transfer's legs are checked one at a time: the out leg's room at the source is not counted.
+    if (auto e = check_capacity(tx, slot, qty.negated(), "movement")) return *e;
     plan.emplace_back(&slot, qty.negated());
   }
   json ids = json::array();
@@ -504,8 +537,11 @@ const struct Registrar {
         {command_decl("inventory.add_product", "catalog.manage", "Adds a product to the tenant's catalogue.",
                       {sku(), field::text("name", name_length_max, "what it is called")}),
          nullptr, add_product},
-        {command_decl("inventory.add_location", "catalog.manage", "Adds a stock location.", {location()}), nullptr,
-         add_location},
+        {command_decl(
+             "inventory.add_location", "catalog.manage", "Adds a stock location, with its capacity.",
+             {location(), field::decimal("capacity", 4, "non_negative",
+                                         "the most stock it holds, all batches together (none: no limit)", false)}),
+         nullptr, add_location},
         {command_decl("inventory.receive", "inventory.move",
                       "Receives stock into a batch at a location; the first receipt of a batch code creates the batch "
                       "with its unit cost.",
@@ -575,6 +611,11 @@ const struct Registrar {
          RetryClass::after_state_change,
          "The movement would drive on-hand stock of a batch at a location below zero.",
          {"VR002"}},
+        {codes::location_capacity_exceeded,
+         422,
+         RetryClass::after_state_change,
+         "The movement would put more stock at a location than its capacity.",
+         {}},
         {codes::batch_expired,
          422,
          RetryClass::never,

@@ -6,8 +6,9 @@
 // sut::Session::execute("inventory.receive", …) and its reads through Session::read. This header
 // names what callers may match on: its error codes and the kinds of keys it touches.
 //
-// Lock order (every multi-row mutation): on_hand rows in ascending (batch_id, location_id), taken
-// one statement each before any check or write, then the ledger's (ledger.hpp). Two mutations
+// Lock order (every multi-row mutation): the rows of the capacity-limited locations involved, in
+// ascending location_id, then on_hand rows in ascending (batch_id, location_id), taken one statement
+// each before any check or write, then the ledger's (ledger.hpp). Two mutations
 // therefore never wait on each other in a cycle; the wrapper's deadlock retry is for what this
 // design cannot foresee. A reservation row changes only under the lock of its slot.
 //
@@ -29,6 +30,7 @@ inline constexpr const char* insufficient_stock = "INSUFFICIENT_STOCK";
 inline constexpr const char* already_reversed = sut::codes::already_reversed;  // shared with the ledger
 inline constexpr const char* not_reversible = sut::codes::not_reversible;
 inline constexpr const char* batch_expired = "BATCH_EXPIRED";
+inline constexpr const char* location_capacity_exceeded = "LOCATION_CAPACITY_EXCEEDED";
 inline constexpr const char* product_discontinued = "PRODUCT_DISCONTINUED";
 }  // namespace codes
 

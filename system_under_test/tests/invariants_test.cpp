@@ -252,6 +252,14 @@ TEST_F(InventoryInvariants, Stock012ReservedProjectionWithoutReservations) {
   EXPECT_TRUE(no_violation(check_unrelated()));
 }
 
+TEST_F(InventoryInvariants, Stock013MoreStockThanTheLocationHolds) {
+  admin_sql(fmt::format("UPDATE locations SET capacity = 8 WHERE location_id = {}", wh1_));  // 10 on hand
+  const Row row{{"location_id", text(wh1_)}, {"capacity", "8.0000"}, {"held", "10.0000"}};
+  EXPECT_TRUE(only_violation(check_full(), "INV-STOCK-013", row));
+  EXPECT_TRUE(only_violation(check_scoped(batch_, wh1_, receipt_), "INV-STOCK-013", row));
+  EXPECT_TRUE(no_violation(check_scoped(batch_, wh2_, receipt_)));
+}
+
 TEST_F(InventoryInvariants, Stock003ReversalDoesNotNegateItsOriginal) {
   long long reversal = plant({"reversal", batch_, wh1_, "-4", "", 0, receipt_, ""});  // the receipt was 10
 
