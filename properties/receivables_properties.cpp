@@ -95,11 +95,13 @@ struct IssueInvoice : ModelCommand<IssueInvoice> {
       *rc::gen::inRange(1, 3),
       rc::gen::construct<model::InvoiceLine>(rc::gen::element<std::string>("1", "2", "0.5", "3"),
                                              rc::gen::element<std::string>("10", "33.3333", "0.005", "0.0001")));
-  Prediction on(ReceivablesModel& m) const { return m.issue_invoice(actor, customer, number, currency, lines); }
+  std::string due_on = *rc::gen::element<std::string>("", "2025-12-31", "2026-12-31");
+  Prediction on(ReceivablesModel& m) const { return m.issue_invoice(actor, customer, number, currency, lines, due_on); }
   std::string name() const { return "receivables.issue_invoice"; }
   json args(const Sut&) const {
     json out{{"customer", customer}, {"number", number}, {"date", "2026-01-05"}, {"lines", json::array()}};
     if (!currency.empty()) out["currency"] = currency;
+    if (!due_on.empty()) out["due_on"] = due_on;
     for (const auto& l : lines)
       out["lines"].push_back({{"description", "item"}, {"qty", l.qty}, {"unit_price", l.unit_price}});
     return out;
@@ -224,7 +226,14 @@ struct ApplyCredit : ModelCommand<ApplyCredit> {
 
 struct ReversePayment : ModelCommand<ReversePayment> {
   int credit;
-  explicit ReversePayment(const ReceivablesModel& m) : credit(draw_credit(m)) {}
+  // Mostly a payment not reversed yet; else any credit (a memo, a reversed payment, one never seen).
+  explicit ReversePayment(const ReceivablesModel& m) : credit(draw_credit(m)) {
+    std::vector<int> standing;
+    for (int i = 0; i < static_cast<int>(m.credits().size()); ++i)
+      if (m.credits()[i].kind == "payment" && !m.credits()[i].reversed) standing.push_back(i);
+    if (!standing.empty() && *rc::gen::weightedOneOf<bool>({{3, rc::gen::just(true)}, {1, rc::gen::just(false)}}))
+      credit = *rc::gen::elementOf(standing);
+  }
   void checkPreconditions(const ReceivablesModel& m) const override {
     RC_PRE(credit < static_cast<int>(m.credits().size()));
   }
@@ -243,6 +252,27 @@ struct WriteOff : ModelCommand<WriteOff> {
   void show(std::ostream& os) const override { os << fmt::format("{}: write off {}", actor, invoice); }
 };
 
+struct ChargeLateFee : ModelCommand<ChargeLateFee> {
+  std::string invoice;
+  std::string number = *rc::gen::element<std::string>("F-1", "F-2", "I-1");
+  std::string amount = *gen_amount();
+  // Mostly an overdue invoice with something due and no fee yet; else any.
+  explicit ChargeLateFee(const ReceivablesModel& m) : invoice(*gen_invoice(m)) {
+    std::vector<std::string> overdue;
+    for (const auto& [n, inv] : m.invoices())
+      if (!inv.due_on.empty() && inv.due_on < ReceivablesModel::today && inv.due > 0 && !inv.fee_charged)
+        overdue.push_back(n);
+    if (!overdue.empty() && *rc::gen::weightedOneOf<bool>({{3, rc::gen::just(true)}, {1, rc::gen::just(false)}}))
+      invoice = *rc::gen::elementOf(overdue);
+  }
+  Prediction on(ReceivablesModel& m) const { return m.charge_late_fee(actor, invoice, number, amount); }
+  std::string name() const { return "receivables.charge_late_fee"; }
+  json args(const Sut&) const { return {{"invoice", invoice}, {"number", number}, {"amount", amount}}; }
+  void show(std::ostream& os) const override {
+    os << fmt::format("{}: late fee {} of {} on {}", actor, number, amount, invoice);
+  }
+};
+
 struct AddCustomer : ModelCommand<AddCustomer> {
   std::string code = *rc::gen::element<std::string>("C3", "C1");
   Prediction on(ReceivablesModel& m) const { return m.add_customer(actor, code); }
@@ -254,17 +284,18 @@ struct AddCustomer : ModelCommand<AddCustomer> {
 verdict::SuiteResult run_receivables(const verdict::RunContext& context, const verdict::PropertyParams& params) {
   verdict::stateful::Suite<ReceivablesModel, Sut> suite;
   suite.name = "receivables";
-  suite.commands = {"access.grant_role",         "access.revoke_role",          "receivables.add_customer",
-                    "receivables.issue_invoice", "receivables.record_payment",  "receivables.issue_credit_memo",
-                    "receivables.apply_credit",  "receivables.reverse_payment", "receivables.write_off"};
+  suite.commands = {"access.grant_role",          "access.revoke_role",          "receivables.add_customer",
+                    "receivables.issue_invoice",  "receivables.record_payment",  "receivables.issue_credit_memo",
+                    "receivables.apply_credit",   "receivables.reverse_payment", "receivables.write_off",
+                    "receivables.charge_late_fee"};
   suite.initial_model = [] { return ReceivablesModel(); };
   suite.generate = [](const ReceivablesModel& initial) {
     return rc::state::gen::commands(
         initial,
-        rc::state::gen::execOneOfWithArgs<IssueInvoice, IssueInvoice, IssueInvoice, RecordPayment, RecordPayment,
-                                          RecordPayment, IssueCreditMemo, ApplyCredit, ApplyCredit, ReversePayment,
-                                          WriteOff, AddCustomer, props::RoleChange<ReceivablesModel, judge, true>,
-                                          props::RoleChange<ReceivablesModel, judge, false>>());
+        rc::state::gen::execOneOfWithArgs<
+            IssueInvoice, IssueInvoice, IssueInvoice, RecordPayment, RecordPayment, RecordPayment, IssueCreditMemo,
+            ApplyCredit, ApplyCredit, ReversePayment, WriteOff, AddCustomer, ChargeLateFee,
+            props::RoleChange<ReceivablesModel, judge, true>, props::RoleChange<ReceivablesModel, judge, false>>());
   };
   std::vector<std::pair<std::string, json>> setup = {{"access.create_tenant", json::object()}};
   for (const auto& code : ReceivablesModel::setup_customers())
@@ -281,7 +312,8 @@ const struct Registrar {
          run_receivables,
          {"access.create_tenant", "access.grant_role", "access.revoke_role", "receivables.add_customer",
           "receivables.issue_invoice", "receivables.record_payment", "receivables.issue_credit_memo",
-          "receivables.apply_credit", "receivables.reverse_payment", "receivables.write_off"}});
+          "receivables.apply_credit", "receivables.reverse_payment", "receivables.write_off",
+          "receivables.charge_late_fee"}});
   }
 } registrar;
 

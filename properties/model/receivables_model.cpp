@@ -23,7 +23,7 @@ Expected ReceivablesModel::add_customer(const std::string& actor, const std::str
 
 Expected ReceivablesModel::issue_invoice(const std::string& actor, const std::string& customer,
                                          const std::string& number, const std::string& currency,
-                                         const std::vector<InvoiceLine>& lines) {
+                                         const std::vector<InvoiceLine>& lines, const std::string& due_on) {
   // The declaration (currency before the lines), then each line's amount, then the actor.
   if (currency.size() > 3) return fail("VALIDATION_FAILED", "currency");
   Cents total = 0;
@@ -44,7 +44,25 @@ Expected ReceivablesModel::issue_invoice(const std::string& actor, const std::st
   if (!currency.empty() && currency != "USD") return fail("CURRENCY_MISMATCH", "currency");
   if (!customers_.count(customer)) return fail("NOT_FOUND", "customer");
   if (invoices_.count(number)) return fail("DUPLICATE_DOCUMENT_NUMBER", "number");
-  invoices_[number] = ModelInvoice{customer, total, total};
+  invoices_[number] = ModelInvoice{customer, total, total, due_on, false};
+  invoice_order_.push_back(number);
+  return Expected{};
+}
+
+Expected ReceivablesModel::charge_late_fee(const std::string& actor, const std::string& invoice,
+                                           const std::string& number, const std::string& amount) {
+  auto fee = parse_amount(amount);
+  if (!fee) return fail("VALIDATION_FAILED", "amount");
+  if (actors_.forbidden(actor)) return fail("FORBIDDEN", "actor");
+  auto inv = invoices_.find(invoice);
+  if (inv == invoices_.end()) return fail("NOT_FOUND", "invoice");
+  if (inv->second.due_on.empty() || std::string(today) <= inv->second.due_on) return fail("NOT_OVERDUE", "invoice");
+  if (inv->second.due == 0) return fail("NOTHING_DUE", "invoice");
+  if (inv->second.fee_charged) return fail("LATE_FEE_CHARGED", "invoice");
+  if (invoices_.count(number)) return fail("DUPLICATE_DOCUMENT_NUMBER", "number");
+  inv->second.fee_charged = true;
+  std::string customer = inv->second.customer;
+  invoices_[number] = ModelInvoice{customer, *fee, *fee, "", false};
   invoice_order_.push_back(number);
   return Expected{};
 }

@@ -18,6 +18,8 @@ namespace model {
 struct ModelInvoice {
   std::string customer;
   Cents total = 0, due = 0;
+  std::string due_on;  // "" when none
+  bool fee_charged = false;
 };
 
 struct ModelAllocation {
@@ -51,7 +53,10 @@ class ReceivablesModel {
   Expected revoke(const std::string& role) { return actors_.revoke(role); }
   Expected add_customer(const std::string& actor, const std::string& code);
   Expected issue_invoice(const std::string& actor, const std::string& customer, const std::string& number,
-                         const std::string& currency, const std::vector<InvoiceLine>& lines);
+                         const std::string& currency, const std::vector<InvoiceLine>& lines,
+                         const std::string& due_on = "");
+  Expected charge_late_fee(const std::string& actor, const std::string& invoice, const std::string& number,
+                           const std::string& amount);
   // allocations: (invoice number, amount as sent). On success *possible_duplicate says what the system flags.
   Expected record_payment(const std::string& actor, const std::string& customer, const std::string& amount,
                           const std::string& date, const std::vector<std::pair<std::string, std::string>>& allocations,

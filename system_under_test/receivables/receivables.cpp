@@ -142,7 +142,41 @@ Outcome<json> issue_invoice(Tx& tx, const Args& a) {
   auto issued =
       receivables::issue_invoice(tx, customer.value(), a.text("number"), a.text("date"), lines, "customer", "date");
   if (!issued.ok()) return issued.error();
+  if (a.has("due_on"))
+    tx.exec("ar_set_due_on", "UPDATE invoices SET due_on = $2::date WHERE invoice_id = $1", issued.value().invoice_id,
+            a.text("due_on"));
   return json{{"invoice_id", issued.value().invoice_id}, {"total", issued.value().total.to_string()}};
+}
+
+// A late fee on an overdue invoice (its due date before the business day, something still due):
+// a new invoice of the fee to the same customer, dated the business day, at most one per invoice.
+Outcome<json> charge_late_fee(Tx& tx, const Args& a) {
+  auto invoice = lock_invoice(tx, a.text("invoice"), "invoice", std::nullopt);
+  if (!invoice.ok()) return invoice.error();
+  const std::string today = ledger::date_of(tx.context().as_of);
+  auto r = tx.exec("ar_fee_state",
+                   "SELECT coalesce(due_on::text, ''), (SELECT number FROM invoices f WHERE f.fee_for = i.invoice_id) "
+                   "FROM invoices i WHERE invoice_id = $1",
+                   invoice.value().id);
+  std::string due_on = r[0][0].as<std::string>();
+  if (due_on.empty() || today <= due_on)
+    return Error{codes::not_overdue, "invoice",
+                 fmt::format("invoice: '{}' is not overdue on {} (due {})", a.text("invoice"), today,
+                             due_on.empty() ? "on no date" : "on " + due_on)};
+  if (invoice.value().due.is_zero())
+    return Error{codes::nothing_due, "invoice", fmt::format("invoice: '{}' has nothing due", a.text("invoice"))};
+  if (!r[0][1].is_null())
+    return Error{codes::late_fee_charged, "invoice",
+                 fmt::format("invoice: a late fee was charged on '{}' already (invoice '{}')", a.text("invoice"),
+                             r[0][1].as<std::string>())};
+  auto fee = receivables::issue_invoice(tx, invoice.value().customer_id, a.text("number"), today,
+                                        {{"Late fee on " + a.text("invoice"), Quantity::from_integer(1).value(),
+                                          UnitPrice::parse(a.text("amount"), "amount").value(), UnitPrice()}},
+                                        "amount", "as_of");
+  if (!fee.ok()) return fee.error();
+  tx.exec("ar_fee_for", "UPDATE invoices SET fee_for = $2 WHERE invoice_id = $1", fee.value().invoice_id,
+          invoice.value().id);
+  return json{{"invoice_id", fee.value().invoice_id}, {"total", fee.value().total.to_string()}};
 }
 
 Outcome<json> set_credit_limit(Tx& tx, const Args& a) {
@@ -505,25 +539,32 @@ const struct Registrar {
                        field::decimal("credit_limit", 2, "non_negative",
                                       "the most it may owe; 0: no credit; absent: no limit", false)}),
          nullptr, add_customer},
-        {command_decl("receivables.issue_invoice", "receivables.bill",
-                      "Issues an invoice: each line round(qty × unit price, 2) plus its tax round(amount × rate, 2), "
-                      "the total their sum; posts Dr receivables, Cr revenue and tax payable. The number is unique "
-                      "per tenant.",
-                      {code_field("customer", "the customer's code"), code_field("number", "the invoice number"),
-                       date_field(), currency_field(),
-                       field::list("lines",
-                                   {field::text("description", name_length_max, "what was sold"),
-                                    field::decimal("qty", 4, "positive", "quantity, scale 4"),
-                                    field::decimal("unit_price", 4, "positive", "price per unit, scale 4"),
-                                    field::decimal("tax_rate", 4, "non_negative",
-                                                   "tax rate, scale 4, at most 1 (0.0825 is 8.25 %; none: 0)", false)},
-                                   lines_max, "the invoice's lines")}),
+        {command_decl(
+             "receivables.issue_invoice", "receivables.bill",
+             "Issues an invoice: each line round(qty × unit price, 2) plus its tax round(amount × rate, 2), "
+             "the total their sum; posts Dr receivables, Cr revenue and tax payable. The number is unique "
+             "per tenant.",
+             {code_field("customer", "the customer's code"), code_field("number", "the invoice number"), date_field(),
+              currency_field(), field::date("due_on", "the day it is due (none: no due date, never late)", false),
+              field::list("lines",
+                          {field::text("description", name_length_max, "what was sold"),
+                           field::decimal("qty", 4, "positive", "quantity, scale 4"),
+                           field::decimal("unit_price", 4, "positive", "price per unit, scale 4"),
+                           field::decimal("tax_rate", 4, "non_negative",
+                                          "tax rate, scale 4, at most 1 (0.0825 is 8.25 %; none: 0)", false)},
+                          lines_max, "the invoice's lines")}),
          [](const Args& a) -> std::optional<Error> {
            auto amounts = line_amounts(a);
            if (!amounts.ok()) return amounts.error();
            return std::nullopt;
          },
          issue_invoice},
+        {command_decl("receivables.charge_late_fee", "receivables.bill",
+                      "Charges a late fee on an overdue invoice (due before the business day, something still "
+                      "due): a new invoice of the fee to its customer, dated the business day; one per invoice.",
+                      {code_field("invoice", "the overdue invoice"), code_field("number", "the fee invoice's number"),
+                       amount_field("amount", "the fee")}),
+         nullptr, charge_late_fee},
         {command_decl("receivables.set_credit_limit", "receivables.manage",
                       "Changes a customer's credit limit (0: no credit; absent: no limit). Orders accepted before "
                       "keep the limit they were checked against.",
@@ -599,7 +640,13 @@ const struct Registrar {
          "The allocations are larger than the payment, or than the credit's unallocated amount.",
          {}},
         {codes::credit_expired, 422, RetryClass::never, "The credit memo expired before it was applied.", {}},
-        {codes::nothing_due, 422, RetryClass::never, "The invoice has nothing due to write off.", {}},
+        {codes::nothing_due,
+         422,
+         RetryClass::never,
+         "The invoice has nothing due (to write off, or to charge a fee on).",
+         {}},
+        {codes::not_overdue, 422, RetryClass::never, "The invoice is not overdue: no due date, or not past it.", {}},
+        {codes::late_fee_charged, 409, RetryClass::never, "A late fee was charged on the invoice already.", {}},
     };
     m.tables = {{"customers", "", true},
                 {"invoices", "", true},

@@ -26,6 +26,8 @@ inline constexpr const char* allocation_exceeds_due = "ALLOCATION_EXCEEDS_DUE";
 inline constexpr const char* allocation_exceeds_credit = "ALLOCATION_EXCEEDS_CREDIT";
 inline constexpr const char* credit_expired = "CREDIT_EXPIRED";
 inline constexpr const char* nothing_due = "NOTHING_DUE";
+inline constexpr const char* not_overdue = "NOT_OVERDUE";
+inline constexpr const char* late_fee_charged = "LATE_FEE_CHARGED";
 }  // namespace codes
 
 namespace kinds {

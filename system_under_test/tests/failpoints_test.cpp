@@ -206,6 +206,14 @@ const std::vector<Mutation>& mutations() {
          });
        }},
       call("receivables.add_customer", "add a customer", {{"code", "C9"}, {"name", "Nine"}}, false),
+      after(
+          [](sut_test::Shop& shop) {
+            customer(shop);
+            json overdue = invoice("I-1");
+            overdue["due_on"] = "2025-12-31";
+            sut_test::must(shop.run("receivables.issue_invoice", overdue), "invoice");
+          },
+          "receivables.charge_late_fee", "charge a late fee", {{"invoice", "I-1"}, {"number", "F-1"}, {"amount", "5"}}),
       after(customer, "receivables.set_credit_limit", "change a credit limit",
             {{"customer", "C1"}, {"credit_limit", "100"}}),
       call("inventory.discontinue", "discontinue a product", {{"sku", "SKU-1"}}),

@@ -125,6 +125,7 @@ std::vector<CrossTenant> cross_tenant_calls(long long their_movement, long long 
       {"access.revoke_role", {{"actor", "gina"}, {"role", "viewer"}}, "role"},  // gina is globex's viewer
       {"inventory.discontinue", {{"sku", "SKU-G"}}, "sku"},
       {"receivables.set_credit_limit", {{"customer", "GC"}, {"credit_limit", "1"}}, "customer"},
+      {"receivables.charge_late_fee", {{"invoice", "G-1"}, {"number", "AF-1"}, {"amount", "1"}}, "invoice"},
       {"orders.add_price_rule", {{"sku", "SKU-G"}, {"unit_price", "1"}}, "sku"},
       {"orders.create",
        {{"number", "AO-1"}, {"customer", "GC"}, {"lines", {{{"sku", "SKU-G"}, {"qty", "1"}}}}},
