@@ -4,6 +4,37 @@
 # it through VERDICT_SERVER_STATE and clone their own databases from its migrated template.
 # With DATABASE_URL set the tests use that server instead (the fixture still runs, and is unused).
 
+# The fuzz targets (ci/fuzz_targets.txt: name, committed corpus, more seeds): in every build their
+# corpora are replayed once (NAME_replay, no libFuzzer, no database; the PR gate); in the fuzz build
+# (VERDICT_FUZZ, clang) each runs for a short while instead (ctest --preset fuzz: the nightly run).
+file(STRINGS "${PROJECT_SOURCE_DIR}/ci/fuzz_targets.txt" verdict_fuzz_lines REGEX "^[a-z]")
+set(verdict_fuzz_short_run_s 60)
+foreach(line IN LISTS verdict_fuzz_lines)
+  string(REGEX REPLACE " +" ";" fields "${line}")
+  list(POP_FRONT fields target)
+  set(corpora "")
+  foreach(field IN LISTS fields)
+    if(NOT field MATCHES "=")
+      list(APPEND corpora "${PROJECT_SOURCE_DIR}/${field}")
+    endif()
+  endforeach()
+  if(VERDICT_FUZZ)
+    add_test(NAME fuzz.run.${target}
+      COMMAND ${PROJECT_SOURCE_DIR}/ci/fuzz run ${target} ${verdict_fuzz_short_run_s} --no-build
+              --build-dir ${CMAKE_BINARY_DIR})
+    math(EXPR timeout "${verdict_fuzz_short_run_s} + 120")
+    set_tests_properties(fuzz.run.${target} PROPERTIES LABELS "nightly;fuzz" TIMEOUT ${timeout} RUN_SERIAL ON)
+  else()
+    add_test(NAME fuzz.replay.${target} COMMAND ${target}_replay ${corpora})
+    set_tests_properties(fuzz.replay.${target} PROPERTIES LABELS "pr;nightly;fuzz" TIMEOUT 120
+      ENVIRONMENT "VERDICT_ROOT=${PROJECT_SOURCE_DIR}")
+  endif()
+endforeach()
+# The fuzz build builds nothing else (CMakePresets.json: its build preset names the fuzz programs).
+if(VERDICT_FUZZ)
+  return()
+endif()
+
 set(VERDICT_STATE_FILE "${CMAKE_BINARY_DIR}/ctest-db-state.json")
 set(VERDICT_TEST_ENV "VERDICT_SERVER_STATE=${VERDICT_STATE_FILE};VERDICT_ROOT=${PROJECT_SOURCE_DIR}")
 set(VERDICT_TEST_OUT "${CMAKE_BINARY_DIR}/test-out")

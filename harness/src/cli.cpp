@@ -27,6 +27,7 @@
 #include "verdict/input.hpp"
 #include "verdict/interrupt.hpp"
 #include "verdict/invariants.hpp"
+#include "verdict/profile.hpp"
 #include "verdict/report.hpp"
 #include "verdict/runtime.hpp"
 #include "verdict/secrets.hpp"
@@ -68,27 +69,6 @@ std::optional<std::uint64_t> parse_decimal(const std::string& text) {
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return value;
-}
-
-// The ranges of every count the runs take. A count is at least one: zero cases, operations or
-// threads would judge nothing and must not read as a pass. The maxima keep each run finite and
-// within what the embedded cluster serves (max_connections = 200: a connection per stress thread
-// plus the harness's own).
-struct CountRange {
-  std::uint64_t min;
-  std::uint64_t max;
-};
-constexpr std::uint64_t int_max = std::numeric_limits<int>::max();
-constexpr CountRange cases_range{1, int_max};
-constexpr CountRange max_size_range{1, 10'000};
-constexpr CountRange threads_range{1, 128};
-constexpr CountRange ops_range{1, int_max};
-constexpr CountRange deadline_ms_range{1, 7ULL * 24 * 3600 * 1000};  // a week
-constexpr CountRange steps_range{1, int_max};                        // --stop-after, --full-every
-constexpr CountRange seed_range{0, std::numeric_limits<std::uint64_t>::max()};
-
-std::string range_text(const CountRange& range) {
-  return fmt::format("a whole number from {} to {}", range.min, range.max);
 }
 
 std::optional<std::uint64_t> parse_in(const std::string& text, const CountRange& range) {
@@ -272,102 +252,6 @@ SuiteResult run_stress_workload(const RunContext& context, const std::string& na
   missing.kind = "stress";
   missing.error = "no stress workload named '" + name + "'";
   return missing;
-}
-
-// One stage of a gate profile (ci/profiles/*.json), read and checked before any stage runs: a typo
-// in the last stage must not surface after the first has run for minutes.
-struct ProfileStage {
-  std::string kind;                   // fixtures | properties | stress
-  std::vector<std::string> paths;     // fixtures: relative to the repository root
-  std::string name;                   // properties: the suite, stress: the workload; "" for every one
-  std::optional<std::uint64_t> seed;  // nullopt: "random" (drawn when the stage runs)
-  PropertyParams property;
-  StressParams stress;
-};
-
-// A whole number within `range` at object[key], or `fallback` when absent.
-std::uint64_t profile_number(const json& object, const char* key, std::uint64_t fallback, const CountRange& range) {
-  if (!object.contains(key)) return fallback;
-  const json& value = object[key];
-  if (!value.is_number_unsigned() || value.get<std::uint64_t>() < range.min || value.get<std::uint64_t>() > range.max)
-    throw std::runtime_error(fmt::format("'{}' takes {}, not {}", key, range_text(range), value.dump()));
-  return value.get<std::uint64_t>();
-}
-
-std::string profile_text(const json& object, const char* key) {
-  if (!object.contains(key)) return "";
-  if (!object[key].is_string()) throw std::runtime_error(fmt::format("'{}' must be a string", key));
-  return object[key].get<std::string>();
-}
-
-void require_profile_keys(const json& object, std::initializer_list<const char*> allowed) {
-  if (auto key = unknown_key(object, allowed)) throw std::runtime_error(fmt::format("unknown key '{}'", *key));
-}
-
-ProfileStage read_stage(const json& stage) {
-  if (!stage.is_object()) throw std::runtime_error("a stage is an object");
-  ProfileStage out;
-  out.kind = profile_text(stage, "kind");
-  if (out.kind == "fixtures") {
-    require_profile_keys(stage, {"kind", "paths"});
-    if (!stage.contains("paths") || !stage["paths"].is_array() || stage["paths"].empty())
-      throw std::runtime_error("'paths' must be a non-empty array of paths");
-    for (const auto& p : stage["paths"]) {
-      if (!p.is_string()) throw std::runtime_error("'paths' must be a non-empty array of paths");
-      out.paths.push_back(p.get<std::string>());
-    }
-    return out;
-  }
-  if (!stage.contains("seed"))
-    out.seed = 1;
-  else if (stage["seed"] != "random")
-    out.seed = profile_number(stage, "seed", 0, seed_range);
-  if (out.kind == "properties") {
-    require_profile_keys(stage, {"kind", "suite", "seed", "cases", "max_size"});
-    out.name = profile_text(stage, "suite");
-    out.property.cases = static_cast<int>(profile_number(stage, "cases", out.property.cases, cases_range));
-    out.property.max_size = static_cast<int>(profile_number(stage, "max_size", out.property.max_size, max_size_range));
-    return out;
-  }
-  if (out.kind == "stress") {
-    require_profile_keys(stage, {"kind", "workload", "seed", "threads", "ops_per_thread", "deadline_ms"});
-    out.name = profile_text(stage, "workload");
-    out.stress.threads = static_cast<int>(profile_number(stage, "threads", out.stress.threads, threads_range));
-    out.stress.ops_per_thread =
-        static_cast<int>(profile_number(stage, "ops_per_thread", out.stress.ops_per_thread, ops_range));
-    out.stress.deadline_ms = static_cast<std::int64_t>(
-        profile_number(stage, "deadline_ms", static_cast<std::uint64_t>(out.stress.deadline_ms), deadline_ms_range));
-    return out;
-  }
-  throw std::runtime_error(fmt::format("unknown stage kind '{}' (fixtures, properties or stress)", out.kind));
-}
-
-// Reads a profile; throws naming the file and the stage (counted from 1) of what is wrong.
-std::vector<ProfileStage> read_profile(const std::string& file) {
-  json profile;
-  try {
-    profile = read_input_json(file);
-  } catch (const InputError& e) {
-    throw std::runtime_error(fmt::format("profile {}: {}", display_path(file), e.what()));
-  }
-  std::vector<ProfileStage> stages;
-  try {
-    if (!profile.is_object()) throw std::runtime_error("a profile is a JSON object");
-    require_profile_keys(profile, {"name", "description", "stages"});
-    if (!profile.contains("stages") || !profile["stages"].is_array() || profile["stages"].empty())
-      throw std::runtime_error("'stages' must be a non-empty array");
-  } catch (const std::runtime_error& e) {
-    throw std::runtime_error(fmt::format("profile {}: {}", display_path(file), e.what()));
-  }
-  for (const auto& stage : profile["stages"]) {
-    try {
-      stages.push_back(read_stage(stage));
-    } catch (const std::runtime_error& e) {
-      throw std::runtime_error(
-          fmt::format("profile {}, stage {}: {}", display_path(file), stages.size() + 1, e.what()));
-    }
-  }
-  return stages;
 }
 
 void run_profile(const RunContext& context, RunReport& report, const std::vector<ProfileStage>& stages,

@@ -10,9 +10,12 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 
 #include "verdict/clock.hpp"
@@ -227,18 +230,61 @@ void check_declared_command(const json& step, const json& expect, const std::str
   check_declared_fields(command->fields, step.value("with", json::object()), where, "command " + name, expect);
 }
 
+// The scenario's steps act on a scratch database cloned from the template: its system connection,
+// invariants and table fingerprints.
+class DatabaseBackend final : public ScenarioBackend {
+ public:
+  DatabaseBackend(const RunContext& context, const std::string& label, const FixtureOptions& options, SuiteStats* stats)
+      : database_(context.new_database(label)), stats_(stats), options_(options), system_(system_under_test()) {
+    if (options.keep_db) {
+      database_->keep();
+      std::cerr << fmt::format("verdict: scenario database kept: psql \"{}\"\n", database_->admin_conninfo());
+    }
+    connection_ = system_.connect(database_->app_conninfo());
+    checker_ = std::make_unique<InvariantChecker>(database_->admin_conninfo());
+    engine_ = std::make_unique<StepEngine>(*connection_, *checker_, options.full_every);
+  }
+  // On every way out of this scenario, its steps count in the suite's figures.
+  ~DatabaseBackend() override {
+    if (stats_) stats_->merge(engine_->stats());
+  }
+
+  StepRecord execute(Command command) override { return engine_->execute(std::move(command)); }
+  std::string read(const std::string& what, const std::string& tenant, const std::string& args_json) override {
+    return connection_->read(what, tenant, args_json);
+  }
+  std::string fingerprint() override {
+    return db::table_fingerprints(database_->admin_conninfo(), table_names(system_));
+  }
+  std::vector<Violation> check_all() override { return engine_->check_all(); }
+
+ private:
+  std::unique_ptr<db::ScratchDatabase> database_;
+  SuiteStats* stats_;  // may be null
+  FixtureOptions options_;
+  const SystemUnderTest& system_;
+  std::unique_ptr<SystemConnection> connection_;
+  std::unique_ptr<InvariantChecker> checker_;
+  std::unique_ptr<StepEngine> engine_;
+};
+
 class ScenarioRun {
  public:
-  ScenarioRun(const RunContext& context, const std::string& path, const FixtureOptions& options, SuiteStats* stats)
-      : context_(context), path_(path), shown_(display_path(path)), options_(options), stats_(stats) {}
+  // `path` names the file in messages and replay lines; `make_backend` is called once the file reads
+  // well, so a file that cannot be interpreted costs no database.
+  ScenarioRun(const std::string& path, const FixtureOptions& options,
+              std::function<std::unique_ptr<ScenarioBackend>()> make_backend)
+      : path_(path), shown_(display_path(path)), options_(options), make_backend_(std::move(make_backend)) {}
 
-  CaseResult run() {
+  // `text`: the file's contents, or nullopt to read them from `path`.
+  CaseResult run(std::optional<std::string_view> text = std::nullopt) {
     CaseResult result;
     auto start = std::chrono::steady_clock::now();
     try {
-      load();
+      load(text);
       result.name = name_;
-      execute_steps(result);
+      auto backend = make_backend_();
+      execute_steps(result, *backend);
     } catch (const FixtureError& e) {
       result.status = Status::error;
       result.detail = fmt::format("{}: {}", shown_, e.what());
@@ -254,9 +300,9 @@ class ScenarioRun {
   }
 
  private:
-  void load() {
+  void load(std::optional<std::string_view> text) {
     try {
-      doc_ = read_input_json(path_);
+      doc_ = text ? parse_input_json(*text) : read_input_json(path_);
     } catch (const InputError& e) {
       const std::string place = place_in_file(e.pointer);
       throw FixtureError(place.empty() ? e.reason : place + ": " + e.reason);
@@ -310,24 +356,7 @@ class ScenarioRun {
     result.finding->rows_json = violations.front().rows_json;
   }
 
-  void execute_steps(CaseResult& result) {
-    auto database = context_.new_database(fs::path(path_).stem().string());
-    if (options_.keep_db) {
-      database->keep();
-      std::cerr << fmt::format("verdict: scenario database kept: psql \"{}\"\n", database->admin_conninfo());
-    }
-    const auto& system = system_under_test();
-    auto connection = system.connect(database->app_conninfo());
-    InvariantChecker checker(database->admin_conninfo());
-    StepEngine engine(*connection, checker, options_.full_every);
-    // On every way out of this scenario, its steps count in the suite's figures.
-    struct MergeStats {
-      const StepEngine& engine;
-      SuiteStats* into;
-      ~MergeStats() {
-        if (into) into->merge(engine.stats());
-      }
-    } merge_stats{engine, stats_};
+  void execute_steps(CaseResult& result, ScenarioBackend& backend) {
     Clock clock;
     std::map<std::string, json> results;
     std::map<std::string, std::string> snapshots;
@@ -351,7 +380,7 @@ class ScenarioRun {
         command.correlation_id = fmt::format("{}#{}", fs::path(path_).filename().string(), index);
         command.args_json = step.value("with", json::object()).dump();
         if (step.contains("failpoint")) arm_failpoint(string_at(step, "failpoint"));
-        StepRecord record = engine.execute(command);
+        StepRecord record = backend.execute(command);
         failpoints::disarm_all();
         const auto& o = record.outcome;
         if (expect.contains("ok") && expect["ok"] != true)
@@ -400,7 +429,7 @@ class ScenarioRun {
           throw FixtureError(fmt::format("{}: no read named '{}' (see `verdict commands --list`)", where, what));
         check_declared_fields(read->fields, step.value("with", json::object()), where, "read " + what, json());
         json actual = json::parse(
-            connection->read(what, string_at(step, "tenant", tenant_), step.value("with", json::object()).dump()));
+            backend.read(what, string_at(step, "tenant", tenant_), step.value("with", json::object()).dump()));
         if (!step.contains("equals")) throw FixtureError(fmt::format("step {}: a check needs 'equals'", index));
         if (!same_value(step["equals"], actual)) {
           fail(result, index, step_text, step["equals"].dump(), actual.dump(),
@@ -413,13 +442,12 @@ class ScenarioRun {
         move_clock(clock, step["clock"]);
       } else if (step.contains("snapshot")) {
         require_known_keys(step, {"snapshot", "note"}, where);
-        snapshots[string_at(step, "snapshot")] =
-            db::table_fingerprints(database->admin_conninfo(), table_names(system));
+        snapshots[string_at(step, "snapshot")] = backend.fingerprint();
       } else if (step.contains("unchanged_since")) {
         require_known_keys(step, {"unchanged_since", "note"}, where);
         std::string name = string_at(step, "unchanged_since");
         if (!snapshots.count(name)) throw FixtureError(fmt::format("step {}: no snapshot named '{}'", index, name));
-        std::string now = db::table_fingerprints(database->admin_conninfo(), table_names(system));
+        std::string now = backend.fingerprint();
         if (now != snapshots[name]) {
           fail(result, index, step_text, snapshots[name], now,
                fmt::format("step {} of {}: tables changed since snapshot '{}'", index, shown_, name));
@@ -447,15 +475,14 @@ class ScenarioRun {
       }
       if (finished) return;
     }
-    auto violations = engine.check_all();
+    auto violations = backend.check_all();
     if (!violations.empty()) fail_invariants(result, index, "", violations);
   }
 
-  const RunContext& context_;
   std::string path_;
   std::string shown_;  // path_ as a person types it from the repository root
   FixtureOptions options_;
-  SuiteStats* stats_;  // may be null
+  std::function<std::unique_ptr<ScenarioBackend>()> make_backend_;
   json doc_;
   std::string name_;
   std::string tenant_;
@@ -466,7 +493,15 @@ class ScenarioRun {
 
 CaseResult run_fixture_file(const RunContext& context, const std::string& path, const FixtureOptions& options,
                             SuiteStats* stats) {
-  return ScenarioRun(context, path, options, stats).run();
+  auto make_backend = [&]() -> std::unique_ptr<ScenarioBackend> {
+    return std::make_unique<DatabaseBackend>(context, fs::path(path).stem().string(), options, stats);
+  };
+  return ScenarioRun(path, options, make_backend).run();
+}
+
+CaseResult run_scenario_text(std::string_view text, const std::string& path, const FixtureOptions& options,
+                             const std::function<std::unique_ptr<ScenarioBackend>()>& make_backend) {
+  return ScenarioRun(path, options, make_backend).run(text);
 }
 
 std::vector<std::string> collect_fixture_files(const std::vector<std::string>& paths) {

@@ -57,6 +57,10 @@ class StrictReader {
       return json::parse(text.begin(), text.end(), callback);
     } catch (const json::parse_error& e) {
       throw InputError("", std::string("not valid JSON: ") + e.what());
+    } catch (const json::out_of_range& e) {
+      // A number past a double's range (1e999): the parser refuses it with another exception than a
+      // syntax error, and before the callback hears of the value, so the place is the next one.
+      throw InputError(pointer_of_next_value(), fmt::format("a number out of range ({})", e.what()));
     }
   }
 
@@ -109,6 +113,13 @@ class StrictReader {
       out += "/" + (c.is_object ? escape_pointer_token(c.key) : std::to_string(c.index));
     }
     return out;
+  }
+  // The value the parser is about to report: the current key's, or the array's next element.
+  std::string pointer_of_next_value() const {
+    std::string out = pointer();
+    if (open_.empty()) return out;
+    const OpenContainer& c = open_.back();
+    return out + "/" + (c.is_object ? escape_pointer_token(c.key) : std::to_string(c.index + 1));
   }
   // The innermost open container.
   std::string pointer() const { return pointer_to(open_.empty() ? 0 : open_.size() - 1); }

@@ -77,40 +77,79 @@ std::string percent_decoded(std::string_view in) {
   return out;
 }
 
+// libpq's isspace: what ends a keyword or an unquoted value in a keyword/value string.
+constexpr std::string_view conninfo_blanks = " \t\n\v\f\r";
+
+// Every value after `password` and '=' in `text`, in each way libpq may read it: quoted (backslash
+// escapes), unquoted (backslash escapes too, up to a blank), and as a URL query value (up to '&'
+// or a blank, no escapes). Reading more than libpq does only hides more.
+void add_keyword_passwords(std::string_view text, std::vector<std::string>& found) {
+  for (auto at = text.find("password"); at != std::string_view::npos; at = text.find("password", at + 1)) {
+    auto rest = text.substr(at + 8);
+    auto start = rest.find_first_not_of(conninfo_blanks);
+    if (start == std::string_view::npos || rest[start] != '=') continue;
+    rest = rest.substr(start + 1);
+    rest = rest.substr(std::min(rest.size(), rest.find_first_not_of(conninfo_blanks)));
+    const bool quoted = !rest.empty() && rest.front() == '\'';
+    std::string unescaped;
+    for (std::size_t i = quoted ? 1 : 0; i < rest.size(); ++i) {
+      if (quoted ? rest[i] == '\'' : conninfo_blanks.find(rest[i]) != std::string_view::npos) break;
+      if (rest[i] == '\\' && i + 1 < rest.size()) ++i;
+      unescaped += rest[i];
+    }
+    found.push_back(unescaped);
+    if (!quoted) found.emplace_back(rest.substr(0, rest.find_first_of(" \t\n\v\f\r&")));
+  }
+}
+
+}  // namespace
+
 // The passwords a connection string or URL holds, read by hand (this library links no libpq, and a
-// malformed URL must be covered too): a URL's userinfo after the first ':', and every value after
-// `password=`, quoted or not (a keyword/value string, a URL's query). Forms still percent-encoded
-// are decoded by add().
-std::vector<std::string> passwords_by_hand(std::string_view text) {
+// malformed URL must be covered too): a URL's userinfo after the first ':' (up to the first '@', as
+// libpq reads it, and up to the last '@' before the path), and every value after `password=`,
+// quoted or not (a keyword/value string, a URL's query, whose keywords may be percent-encoded too).
+// Forms still percent-encoded are decoded by add().
+std::vector<std::string> passwords_in(std::string_view text) {
   std::vector<std::string> found;
   if (auto scheme = text.find("://"); scheme != std::string_view::npos) {
     auto authority = text.substr(scheme + 3);
-    auto at = authority.rfind('@', authority.find_first_of("/?"));
-    if (at != std::string_view::npos) {
+    for (auto at : {authority.find_first_of("@/"), authority.rfind('@', authority.find_first_of("/?"))}) {
+      if (at == std::string_view::npos || authority[at] != '@') continue;
       auto userinfo = authority.substr(0, at);
       if (auto colon = userinfo.find(':'); colon != std::string_view::npos)
         found.emplace_back(userinfo.substr(colon + 1));
     }
   }
-  for (auto at = text.find("password"); at != std::string_view::npos; at = text.find("password", at + 1)) {
-    auto rest = text.substr(at + 8);
-    auto start = rest.find_first_not_of(" \t");
-    if (start == std::string_view::npos || rest[start] != '=') continue;
-    rest = rest.substr(start + 1);
-    rest = rest.substr(std::min(rest.size(), rest.find_first_not_of(" \t")));
-    if (!rest.empty() && rest.front() == '\'') {
-      std::string value;
-      for (std::size_t i = 1; i < rest.size() && rest[i] != '\''; ++i) {
-        if (rest[i] == '\\' && i + 1 < rest.size()) ++i;
-        value += rest[i];
-      }
-      found.push_back(value);
-    } else {
-      found.emplace_back(rest.substr(0, rest.find_first_of(" \t&")));
-    }
-  }
+  add_keyword_passwords(text, found);
+  const std::string decoded = percent_decoded(text);
+  if (decoded != text) add_keyword_passwords(decoded, found);
   return found;
 }
+
+std::vector<std::string> forms_of(std::string_view secret) {
+  std::set<std::string> forms;
+  if (secret.empty()) return {};
+  for (const std::string& base : {std::string(secret), percent_decoded(secret)}) {
+    for (const std::string& form :
+         {base, json_escaped(base), conninfo_quoted(base), json_escaped(conninfo_quoted(base))})
+      if (!form.empty()) forms.insert(form);
+  }
+  return {forms.begin(), forms.end()};
+}
+
+std::string redact_forms(std::string_view text, std::vector<std::string_view> forms) {
+  std::string out(text);
+  // Longest first, so a secret that contains another is hidden whole.
+  std::stable_sort(forms.begin(), forms.end(), [](auto a, auto b) { return a.size() > b.size(); });
+  for (const auto form : forms) {
+    if (form.empty()) continue;
+    for (auto at = out.find(form); at != std::string::npos; at = out.find(form, at + std::string_view(mask).size()))
+      out.replace(at, form.size(), mask);
+  }
+  return out;
+}
+
+namespace {
 
 // std::cout and std::cerr write through this: whole lines (or what a flush sends) are redacted
 // before they reach the terminal.
@@ -152,18 +191,12 @@ class RedactingBuffer final : public std::streambuf {
 }  // namespace
 
 void add(std::string_view secret) {
-  if (secret.empty()) return;
-  std::set<std::string> forms;
-  for (const std::string& base : {std::string(secret), percent_decoded(secret)}) {
-    for (const std::string& form :
-         {base, json_escaped(base), conninfo_quoted(base), json_escaped(conninfo_quoted(base))})
-      forms.insert(form);
-  }
+  const std::vector<std::string> forms = forms_of(secret);
   auto& r = registry();
   std::lock_guard lock(r.writer_mutex);
   for (const auto& form : forms) {
     std::size_t count = r.count.load(std::memory_order_relaxed);
-    bool known = form.empty();
+    bool known = false;
     for (std::size_t i = 0; i < count && !known; ++i) known = *r.forms[i].load(std::memory_order_relaxed) == form;
     if (known) continue;
     if (count == forms_max) {
@@ -176,23 +209,16 @@ void add(std::string_view secret) {
 }
 
 void add_from_conninfo(std::string_view conninfo) {
-  for (const auto& password : passwords_by_hand(conninfo)) add(password);
+  for (const auto& password : passwords_in(conninfo)) add(password);
 }
 
 std::string redact(std::string_view text) {
   auto& r = registry();
   const std::size_t count = r.count.load(std::memory_order_acquire);
-  std::string out(text);
-  if (count == 0) return out;
-  // Longest first, so a secret that contains another is hidden whole.
-  std::vector<const std::string*> forms;
-  for (std::size_t i = 0; i < count; ++i) forms.push_back(r.forms[i].load(std::memory_order_relaxed));
-  std::stable_sort(forms.begin(), forms.end(), [](const auto* a, const auto* b) { return a->size() > b->size(); });
-  for (const auto* form : forms) {
-    for (auto at = out.find(*form); at != std::string::npos; at = out.find(*form, at + std::string_view(mask).size()))
-      out.replace(at, form->size(), mask);
-  }
-  return out;
+  if (count == 0) return std::string(text);
+  std::vector<std::string_view> forms;
+  for (std::size_t i = 0; i < count; ++i) forms.emplace_back(*r.forms[i].load(std::memory_order_relaxed));
+  return redact_forms(text, std::move(forms));
 }
 
 void guard_standard_streams() {

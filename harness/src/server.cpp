@@ -335,7 +335,8 @@ class EmbeddedServer final : public Server {
   bool kept_ = false;
 };
 
-// The set keywords of a libpq connection string or URL, in libpq's order. Throws naming `what`.
+}  // namespace
+
 std::vector<std::pair<std::string, std::string>> conninfo_params(const std::string& conninfo, const char* what) {
   char* err = nullptr;
   PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &err);
@@ -350,6 +351,8 @@ std::vector<std::pair<std::string, std::string>> conninfo_params(const std::stri
   PQconninfoFree(options);
   return out;
 }
+
+namespace {
 
 class ExternalServer final : public Server {
  public:
@@ -648,9 +651,13 @@ void preflight(const Server& server) {
       name, joined(missing, "\n  - "), joined(grants, "\n  "), user));
 }
 
+std::unique_ptr<Server> parse_database_url(const std::string& database_url) {
+  return std::make_unique<ExternalServer>(database_url);
+}
+
 std::unique_ptr<Server> external_server(const std::string& database_url) {
   secrets::add_from_conninfo(database_url);
-  auto server = std::make_unique<ExternalServer>(database_url);
+  auto server = parse_database_url(database_url);
   preflight(*server);  // before anything else: one message naming all that is missing
   hold_lease(*server);
   prepare_server(*server);

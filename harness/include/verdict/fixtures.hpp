@@ -2,11 +2,15 @@
 // The fixture runner: one JSON scenario file (docs/FIXTURES.md) → one case of the fixtures suite.
 
 #include <cstddef>
+#include <functional>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "verdict/report.hpp"
 #include "verdict/runtime.hpp"
+#include "verdict/steps.hpp"
 
 namespace verdict {
 
@@ -19,6 +23,23 @@ struct FixtureOptions {
   int stop_after = 0;    // stop after this many steps (0: run all); implies nothing about keep_db
   int full_every = 10;   // full invariant check every N steps (scoped after every step)
 };
+
+// What a scenario's steps act on. run_fixture_file's is a scratch database cloned from the template;
+// the fuzz target (harness/fuzz) gives one with no database, so the parser and the step decoder run
+// as they do in a real run.
+class ScenarioBackend {
+ public:
+  virtual ~ScenarioBackend() = default;
+  virtual StepRecord execute(Command command) = 0;  // a "do" step: the outcome and the invariants broken
+  virtual std::string read(const std::string& what, const std::string& tenant, const std::string& args_json) = 0;
+  virtual std::string fingerprint() = 0;  // of every table: equal before and after = nothing written
+  virtual std::vector<Violation> check_all() = 0;
+};
+
+// Interprets the scenario `text` as if read from `path` (named in messages). `make_backend` is called
+// once the file reads well, so a file that cannot be interpreted costs nothing.
+CaseResult run_scenario_text(std::string_view text, const std::string& path, const FixtureOptions& options,
+                             const std::function<std::unique_ptr<ScenarioBackend>()>& make_backend);
 
 // `stats`, when given, gathers every executed step.
 CaseResult run_fixture_file(const RunContext& context, const std::string& path, const FixtureOptions& options,

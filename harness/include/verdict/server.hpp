@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace verdict::db {
@@ -41,6 +42,11 @@ std::unique_ptr<Server> server_from_environment(const ServerOptions& options);
 std::unique_ptr<Server> start_embedded(const ServerOptions& options);
 std::unique_ptr<Server> attach_state_file(const std::string& state_path);
 std::unique_ptr<Server> external_server(const std::string& database_url);
+// DATABASE_URL read into a server, without connecting (external_server then checks and prepares it;
+// the fuzz target stops here). Throws when libpq cannot parse it.
+std::unique_ptr<Server> parse_database_url(const std::string& database_url);
+// The set keywords of a libpq connection string or URL, in libpq's order. Throws naming `what`.
+std::vector<std::pair<std::string, std::string>> conninfo_params(const std::string& conninfo, const char* what);
 // Writes the state file of a kept embedded server (so another process can attach or stop it).
 void write_state_file(const Server& server, const std::string& state_path);
 // Stops and removes the embedded cluster a state file names; false if there was none.

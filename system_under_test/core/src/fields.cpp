@@ -235,8 +235,11 @@ Outcome<Args> validate_args(const std::vector<verdict::FieldDecl>& fields, const
     if (!declared) {
       std::string list;
       for (const auto& f : fields) list += (list.empty() ? "" : ", ") + f.name;
-      return validation(path_of(key),
-                        fmt::format("{}: unknown field (declared: {})", path_of(key), list.empty() ? "none" : list));
+      // A key "" would make an error that names nothing: name the object that holds it instead.
+      const std::string where = key.empty() ? (prefix.empty() ? "with" : prefix) : path_of(key);
+      return validation(where, fmt::format("{}: {} (declared: {})", where,
+                                           key.empty() ? "a field with an empty name" : "unknown field",
+                                           list.empty() ? "none" : list));
     }
   }
   Args out;

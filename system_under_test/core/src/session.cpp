@@ -137,6 +137,21 @@ struct Session::Impl {
 Session::Session(std::string conninfo) : impl_(std::make_unique<Impl>()) { impl_->conninfo = std::move(conninfo); }
 Session::~Session() = default;
 
+Outcome<Args> decode_request(const std::string& operation, const RequestContext& context, const json& args) {
+  const CommandDef* def = find_command(operation);
+  if (!def) return validation("command", fmt::format("command: no command named '{}'", operation));
+  if (!args.is_object()) return validation("with", "with: the arguments must be an object");
+  if (auto invalid = validate_context(context)) return *invalid;
+  if (!def->decl.idempotent && !context.idempotency_key.empty())
+    return validation("idempotency_key", fmt::format("idempotency_key: {} takes no key", operation));
+  auto validated = validate_args(def->decl.fields, args);
+  if (!validated.ok()) return validated.error();
+  if (def->validate) {
+    if (auto invalid = def->validate(validated.value())) return *invalid;
+  }
+  return validated;
+}
+
 Executed Session::execute(const std::string& operation, const RequestContext& context, const json& args) {
   auto started = std::chrono::steady_clock::now();
   Executed report;
@@ -183,18 +198,10 @@ Executed Session::execute(const std::string& operation, const RequestContext& co
   };
 
   // Validate: nothing below runs for a malformed request, so nothing is written or claimed.
+  auto decoded = decode_request(operation, context, args);
+  if (!decoded.ok()) return fail(decoded.error());
   const CommandDef* def = find_command(operation);
-  if (!def) return fail(validation("command", fmt::format("command: no command named '{}'", operation)));
-  if (!args.is_object()) return fail(validation("with", "with: the arguments must be an object"));
-  if (auto invalid = validate_context(context)) return fail(*invalid);
-  if (!def->decl.idempotent && !context.idempotency_key.empty())
-    return fail(validation("idempotency_key", fmt::format("idempotency_key: {} takes no key", operation)));
-  auto validated = validate_args(def->decl.fields, args);
-  if (!validated.ok()) return fail(validated.error());
-  const Args& request = validated.value();
-  if (def->validate) {
-    if (auto invalid = def->validate(request)) return fail(*invalid);
-  }
+  const Args& request = decoded.value();
   const bool keyed = !context.idempotency_key.empty();
   const std::string fingerprint_text = operation + "\n" + request.canonical().dump();
 

@@ -12,6 +12,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace verdict::secrets {
 
@@ -25,6 +26,17 @@ void add_from_conninfo(std::string_view conninfo);
 void add(std::string_view secret);
 // `text` with every registered secret replaced by mask.
 std::string redact(std::string_view text);
+
+// The parts the functions above are made of, without the process-wide registry (the fuzz target
+// calls them: harness/fuzz/url_fuzz.cpp).
+// The passwords `conninfo` holds, as written (still percent-encoded in a URL).
+std::vector<std::string> passwords_in(std::string_view conninfo);
+// Every form a secret is hidden in (as given and percent-decoded; each also conninfo-quoted and
+// JSON-escaped). Empty for an empty secret.
+std::vector<std::string> forms_of(std::string_view secret);
+// `text` with every occurrence of each form replaced by mask, longest first.
+std::string redact_forms(std::string_view text, std::vector<std::string_view> forms);
+
 // Filters std::cout and std::cerr through redact(), a line at a time. Idempotent.
 void guard_standard_streams();
 

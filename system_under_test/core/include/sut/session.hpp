@@ -15,6 +15,7 @@
 #include <string>
 
 #include "sut/errors.hpp"
+#include "sut/fields.hpp"
 
 namespace sut {
 
@@ -47,6 +48,12 @@ struct Executed {
 
 // Where the structured log lines go (one JSON object per mutation). Default: nowhere.
 void set_log_sink(std::function<void(const std::string&)> sink);
+
+// What a request passes before any transaction (so a malformed one writes and claims nothing): the
+// command is registered, takes a key if it has one, its arguments are an object matching its
+// declaration and its own cross-field checks, and the context is well-formed. Needs no database:
+// the fuzz target calls it (system_under_test/fuzz).
+Outcome<Args> decode_request(const std::string& command, const RequestContext& context, const nlohmann::json& args);
 
 class Session {
  public:
