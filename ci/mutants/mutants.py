@@ -13,12 +13,14 @@ does not build or its tests fail, no mutant was judged).
 import argparse
 import concurrent.futures
 import datetime
+import fcntl
 import fnmatch
 import hashlib
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -211,21 +213,49 @@ def load_test_map():
 
 
 def first_tests(path, test_map, test_names):
-    """The tests to run first on a mutant of `path`: the map's patterns for it, else the module's name."""
+    """The tests to run first on a mutant of `path`: those of every map entry whose glob matches it; for
+    a file of system_under_test/<module>/ also the tests named after the module."""
     patterns = [entry["tests"] for entry in test_map if fnmatch.fnmatch(path, entry["files"])]
-    if not patterns:
-        module = ops.module_of(path)
-        patterns = [rf"(?i)(^|[._]){re.escape(module)}"]
+    module = ops.module_of(path)
+    if path.startswith("system_under_test/") or not patterns:
+        patterns.append(rf"(?i)(^|[._]){re.escape(module)}")
     return [t for t in test_names if any(re.search(p, t) for p in patterns)]
 
 
 # ---------------------------------------------------------------------------------------------
 # The scratch copies: out/mutants/scratch/<slot>/src, built with the pr preset in its own tree.
 
-def run(cmd, cwd=None, timeout=None):
+_children = set()  # process groups of the builds and test runs under way (GUARDED_BY _children_lock)
+_children_lock = threading.Lock()
+
+
+def run(cmd, cwd=None):
+    """Runs cmd in a process group of its own, so that an interrupted run ends it and all it started."""
     # The scratch copy's tests find their tree through VERDICT_ROOT (CTest sets it); never the caller's.
     env = {k: v for k, v in os.environ.items() if k != "VERDICT_ROOT"}
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+    with _children_lock:
+        child = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                                 start_new_session=True)
+        _children.add(child.pid)
+    try:
+        out, err = child.communicate()
+    finally:
+        with _children_lock:
+            _children.discard(child.pid)
+    return subprocess.CompletedProcess(cmd, child.returncode, out, err)
+
+
+def _interrupted(signum, frame):
+    """SIGINT/SIGTERM/SIGHUP: end the builds and test runs under way (their clusters clean themselves up,
+    and the next db start removes what a killed one left), then exit 128 + N like every verdict command."""
+    with _children_lock:
+        for pid in list(_children):
+            try:
+                os.killpg(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    log(f"interrupted by {signal.Signals(signum).name}; the report so far is in results.jsonl")
+    os._exit(128 + signum)
 
 
 def file_sha(path):
@@ -240,6 +270,14 @@ class Scratch:
         self.build = os.path.join(self.src, "out", "build", "pr")
         self.lock = threading.Lock()
         self.dirty = None  # the file holding a mutant, restored before the next
+        # One run per copy at a time (two would write the same files and objects): held until exit.
+        os.makedirs(os.path.dirname(self.src), exist_ok=True)
+        self._lock_file = open(os.path.join(os.path.dirname(self.src), "lock"), "w")
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log(f"another ./verdict mutants is using {self.src}; waiting for it to finish")
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX)
 
     def sync(self, files):
         """Copy every file whose content differs (unchanged files keep their times: the build stays incremental)."""
@@ -486,6 +524,8 @@ def decide(records, threshold, accepted):
 
 def main(argv=None):
     args = make_parser().parse_args(argv)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupted)
     root = os.path.abspath(args.root or os.environ.get("VERDICT_ROOT") or os.path.join(HERE, "..", ".."))
     try:
         return execute(args, root)
@@ -639,7 +679,11 @@ def sanity(scratch, tests_all, labels, jobs, out_dir):
         dirnames[:] = sorted(d for d in dirnames if not (dirpath == scratch.src and d == "out"))
         for name in sorted(filenames):
             path = os.path.join(dirpath, name)
-            digest.update(os.path.relpath(path, scratch.src).encode() + b"\0" + file_sha(path).encode())
+            rel = os.path.relpath(path, scratch.src)
+            # Not read by any test run on mutants: this tool, and prose.
+            if rel.startswith(("ci/mutants/", "docs/")) or rel.endswith(".md"):
+                continue
+            digest.update(rel.encode() + b"\0" + file_sha(path).encode())
     digest.update("\0".join(labels).encode())
     stamp = os.path.join(scratch.src, "out", "mutants-sanity-" + digest.hexdigest()[:16])
     if os.path.exists(stamp):

@@ -442,8 +442,16 @@ def op_lock_drop(line, regions, ctx):
 
 
 def op_tenant_drop(line, regions, ctx):
-    return _regex_edits(line, _in(regions, {SQL}),
-                        r"(?:\b\w+\.)?\btenant_id\s*=\s*(?:\$\d+|current_setting\([^)]*\)|[\w.]+)", lambda m: ["true"])
+    for s, e in _in(regions, {SQL}):
+        text = line[s:e]
+        for m in re.finditer(r"(?:\b\w+\.)?\btenant_id\s*=\s*(?:(ANY|ALL|SOME) \(|\$\d+|current_setting\([^)]*\)|[\w.]+)",
+                             text):
+            end = m.end()
+            if m.group(1):  # `tenant_id = ANY (…)`: the whole list goes
+                end = _balanced(text, m.end() - 1)
+                if end < 0:
+                    continue
+            yield (s + m.start(), s + end, "true")
 
 
 def op_constraint_drop(line, regions, ctx):

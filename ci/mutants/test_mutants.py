@@ -114,6 +114,10 @@ class Operators(unittest.TestCase):
         text = '"WHERE j.tenant_id = $1 AND j.journal_id = $2"; if (tenant_id == x) f("tenant_id = 1");'
         self.assertEqual(afters("system_under_test/m/m.cpp", text, "tenant-drop"),
                          ['"WHERE true AND j.journal_id = $2"; if (tenant_id == x) f("tenant_id = 1");'])
+        # `= ANY (…)` goes whole: a mutant that is only a syntax error would be killed by every test.
+        text = '"WHERE b.tenant_id = ANY (ARRAY(SELECT t.tenant_id FROM t WHERE {})) AND x = 1"'
+        self.assertEqual(afters("system_under_test/m/invariants.cpp", text, "tenant-drop"),
+                         ['"WHERE true AND x = 1"'])
 
     def test_constraint_drop_keeps_the_statement_valid(self):
         text = textwrap.dedent("""\
