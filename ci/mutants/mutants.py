@@ -661,7 +661,7 @@ def execute(args, root):
         "budget_s": budget_s,
         "jobs": jobs,
         "test_labels": labels,
-        "test_selection": "ci/mutants/test_map.json, else tests named after the module; then the rest of the set",
+        "test_selection": "ci/mutants/test_map.json and the tests named after the module (static, not coverage); then the rest of the set",
         "started": started_at.isoformat(timespec="seconds"),
         "elapsed_s": round(time.monotonic() - t0, 1),
         "verdict": verdict,
@@ -684,13 +684,14 @@ def execute(args, root):
 def sanity(scratch, tests_all, labels, jobs, out_dir):
     """The unmutated tree must pass the whole test set, or no kill would mean anything. Cached by content."""
     digest = hashlib.sha256()
-    for dirpath, dirnames, filenames in sorted(os.walk(scratch.src)):
+    for dirpath, dirnames, filenames in os.walk(scratch.src):
+        # Pruned as it walks (a sorted copy of the walk would not prune): out/ holds the build.
         dirnames[:] = sorted(d for d in dirnames if not (dirpath == scratch.src and d == "out"))
         for name in sorted(filenames):
             path = os.path.join(dirpath, name)
             rel = os.path.relpath(path, scratch.src)
-            # Not read by any test run on mutants: this tool, and prose.
-            if rel.startswith(("ci/mutants/", "docs/")) or rel.endswith(".md"):
+            # Not read by any test run on mutants: this tool, its baseline, and prose.
+            if rel.startswith(("ci/mutants/", "docs/")) or rel == "ci/mutants-baseline.json" or rel.endswith(".md"):
                 continue
             digest.update(rel.encode() + b"\0" + file_sha(path).encode())
     digest.update("\0".join(labels).encode())
