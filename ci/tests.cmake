@@ -142,3 +142,10 @@ file(GLOB_RECURSE verdict_cpp_files CONFIGURE_DEPENDS
   ${PROJECT_SOURCE_DIR}/concurrency/*.cpp ${PROJECT_SOURCE_DIR}/bench/*.cpp)
 add_test(NAME style.clang_format COMMAND clang-format --dry-run --Werror ${verdict_cpp_files})
 set_tests_properties(style.clang_format PROPERTIES LABELS "pr;nightly;style" TIMEOUT 60)
+
+# ./verdict mutants itself (ci/mutants/): operators on snippets, stable ids, the baseline, flags and exit
+# codes, and a run over a ten-line sample project where a weak suite fails the threshold (exit 1) and a
+# strong one passes. No mutant of this tree is built. docs/MUTANTS.md.
+add_test(NAME harness.mutants_tool
+  COMMAND python3 -m unittest discover -s ${PROJECT_SOURCE_DIR}/ci/mutants -p "test_*.py")
+set_tests_properties(harness.mutants_tool PROPERTIES LABELS "pr;nightly;harness" TIMEOUT 300)

@@ -277,12 +277,16 @@ TEST_F(Tenancy, AConnectionReusedForAnotherTenantSeesOnlyThatTenant) {
 
 TEST_F(Tenancy, EveryTableIsDeclaredAndEveryTenantTableIsBehindTheWall) {
   // Guard rail: a table a migration adds without declaring it, or declares tenant-scoped without
-  // tenant_id and its FORCEd policy, fails here by name.
+  // tenant_id (NOT NULL: every row has a tenant; a row without one is invisible to every tenant and
+  // escapes every per-tenant invariant) and its FORCEd policy, fails here by name.
   auto tables = json::parse(verdict::db::query_rows_json(db_->admin_conninfo(), R"(
     SELECT c.relname AS name, c.relrowsecurity AS rls, c.relforcerowsecurity AS forced,
            EXISTS (SELECT 1 FROM information_schema.columns k
                    WHERE k.table_schema = 'public' AND k.table_name = c.relname AND k.column_name = 'tenant_id')
              AS has_tenant_id,
+           EXISTS (SELECT 1 FROM information_schema.columns k
+                   WHERE k.table_schema = 'public' AND k.table_name = c.relname AND k.column_name = 'tenant_id'
+                     AND k.is_nullable = 'NO') AS tenant_id_not_null,
            EXISTS (SELECT 1 FROM pg_policies p WHERE p.schemaname = 'public' AND p.tablename = c.relname
                    AND 'verdict_app' = ANY (p.roles) AND p.qual LIKE '%verdict.tenant%'
                    AND p.with_check LIKE '%verdict.tenant%') AS app_policy
@@ -301,6 +305,7 @@ TEST_F(Tenancy, EveryTableIsDeclaredAndEveryTenantTableIsBehindTheWall) {
       continue;
     }
     EXPECT_EQ(t["has_tenant_id"], "t") << "table " << name << " has no tenant_id";
+    EXPECT_EQ(t["tenant_id_not_null"], "t") << "table " << name << ": tenant_id may be NULL";
     EXPECT_EQ(t["rls"], "t") << "table " << name << " has no row-level security";
     EXPECT_EQ(t["forced"], "t") << "table " << name << " does not FORCE row-level security";
     EXPECT_EQ(t["app_policy"], "t") << "table " << name << " has no policy on verdict.tenant for verdict_app";
