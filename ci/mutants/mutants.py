@@ -162,8 +162,9 @@ def select_files(files, modules):
 def changed_lines(root, ref):
     """{path: set of line numbers} that differ from REF (the new side of `git diff -U0`)."""
     try:
-        out = subprocess.run(["git", "-C", root, "diff", "-U0", "--no-color", ref, "--"], check=True,
-                             capture_output=True, text=True).stdout
+        # The tree holds binary files (the fuzz corpora): a diff of them is not UTF-8, and never a source.
+        out = subprocess.run(["git", "-C", root, "diff", "-U0", "--no-color", "--no-ext-diff", "--text", ref, "--"],
+                             check=True, capture_output=True, text=True, errors="replace").stdout
     except subprocess.CalledProcessError as e:
         raise Unjudgeable(f"--changed-from {ref}: git diff failed: {e.stderr.strip()}")
     result, path = {}, None

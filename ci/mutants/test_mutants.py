@@ -237,6 +237,33 @@ class Flags(unittest.TestCase):
         self.assertEqual(again.stdout.splitlines(), [lines[0]])
 
 
+@unittest.skipUnless(shutil.which("git"), "needs git")
+class ChangedFrom(unittest.TestCase):
+    """--changed-from reads `git diff`, which also shows the tree's binary files (the fuzz corpora)."""
+
+    def test_changed_lines_of_sources_beside_a_binary_file_that_is_not_utf8(self):
+        root = tempfile.mkdtemp(prefix="verdict-mutants-changed-")
+        try:
+            def git(*args):
+                subprocess.run(["git", "-C", root, *args], check=True, capture_output=True)
+            git("init", "-q")
+            git("config", "user.email", "t@example.invalid")
+            git("config", "user.name", "t")
+            with open(os.path.join(root, "a.cpp"), "w") as f:
+                f.write("int a = 1;\nint b = 2;\nint c = 3;\n")
+            git("add", "-A")
+            git("commit", "-qm", "base")
+            with open(os.path.join(root, "a.cpp"), "w") as f:
+                f.write("int a = 1;\nint b = 20;\nint c = 3;\nint d = 4;\n")
+            with open(os.path.join(root, "seed.bin"), "wb") as f:
+                f.write(b"\xb4\xff\x00 not utf-8\n")
+            git("add", "-A")
+            changed = mutants.changed_lines(root, "HEAD")
+            self.assertEqual(changed.get("a.cpp"), {2, 4})
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+
+
 SAMPLE_CMAKE = """\
 cmake_minimum_required(VERSION 3.25)
 project(sample CXX)
