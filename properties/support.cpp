@@ -70,6 +70,7 @@ std::unique_ptr<Sut> make_system(const verdict::RunContext& context, verdict::st
     if (r.outcome.status != verdict::OutcomeStatus::ok)
       throw Sut::failure(0, json{{"do", name}, {"with", args}}.dump(), "ok",
                          outcome_text(r.outcome) + " " + r.outcome.message);
+    sut->setup_values.push_back(json::parse(r.outcome.values_json));
   }
   sut->setup_steps = sut->engine->steps_run();
   sut->tally = &tally;

@@ -38,6 +38,7 @@ struct Sut {
   verdict::SuiteStats* stats_out = nullptr;  // gathers this case's steps, however it ends
   std::vector<long long> ids;                // the system's id of each record the model numbers, in order
   int setup_steps = 0;                       // set-up steps before the generated sequence
+  std::vector<json> setup_values;            // each set-up step's result values, in order
   verdict::Clock clock;
 
   Sut() = default;

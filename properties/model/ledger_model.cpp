@@ -59,6 +59,7 @@ LedgerModel::LedgerModel() {
   for (const auto& [code, type] : std::vector<std::pair<std::string, std::string>>{{"1000", "asset"},
                                                                                    {"1100", "asset"},
                                                                                    {"1200", "asset"},
+                                                                                   {"1400", "asset"},
                                                                                    {"2000", "liability"},
                                                                                    {"2100", "liability"},
                                                                                    {"2200", "liability"},

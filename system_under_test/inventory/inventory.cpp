@@ -640,6 +640,17 @@ Outcome<ProductRef> find_product(Tx& tx, const std::string& sku, const std::stri
   return ProductRef{r[0][0].as<long long>(), r[0][1].as<bool>()};
 }
 
+Outcome<Receipt> receipt(Tx& tx, long long movement_id, const std::string& field) {
+  auto r = tx.exec("inventory_receipt",
+                   "SELECT m.qty::text, b.unit_cost::text, EXISTS (SELECT 1 FROM movements v WHERE "
+                   "v.reverses_movement_id = m.movement_id) FROM movements m JOIN batches b ON b.batch_id = m.batch_id "
+                   "WHERE m.tenant_id = $1 AND m.movement_id = $2 AND m.kind = 'receive'",
+                   tx.tenant(), movement_id);
+  if (r.empty()) return not_found(field, fmt::format("{}: no receipt {}", field, movement_id));
+  return Receipt{movement_id, Quantity::parse(r[0][0].as<std::string>(), "qty").value(),
+                 UnitPrice::parse(r[0][1].as<std::string>(), "unit_cost").value(), r[0][2].as<bool>()};
+}
+
 namespace {
 
 // Reservations of owners that still hold something, in reservation order.

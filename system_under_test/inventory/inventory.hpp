@@ -87,4 +87,15 @@ std::optional<Error> ship_reserved(Tx& tx, const char* owner, const std::vector<
 // Releases everything the owners still hold; returns the quantity released.
 Quantity release(Tx& tx, const char* owner, const std::vector<long long>& owner_ids);
 
+// A receipt movement of the tenant (what a vendor bill is built from): what came in, at what unit
+// cost, and whether it was reversed. NOT_FOUND naming `field` when `movement_id` is not a receipt
+// of the tenant.
+struct Receipt {
+  long long movement_id = 0;
+  Quantity qty;
+  UnitPrice unit_cost;
+  bool reversed = false;
+};
+Outcome<Receipt> receipt(Tx& tx, long long movement_id, const std::string& field);
+
 }  // namespace sut::inventory

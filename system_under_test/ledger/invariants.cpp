@@ -18,6 +18,16 @@
 
 namespace sut {
 
+std::string ledger::control_account_differs(const char* role, int sign, const std::string& subledger_sum,
+                                            const std::string& tenant_scope) {
+  return fmt::format(R"(SELECT b.tenant_id, {0}b.balance AS control_account, coalesce(({2}), 0) AS subledger
+FROM accounts a JOIN account_balances b ON b.account_id = a.account_id
+WHERE a.role = '{1}' AND {3}
+  AND {0}b.balance <> coalesce(({2}), 0)
+ORDER BY b.tenant_id)",
+                     sign < 0 ? "-" : "", role, subledger_sum, tenant_scope);
+}
+
 std::vector<verdict::Invariant> ledger_invariants() {
   using ledger::kinds::account;
   using ledger::kinds::journal;

@@ -201,6 +201,50 @@ Outcome<long long> post(Tx& tx, const Journal& journal, const char* field, const
   return journal_id;
 }
 
+std::optional<Error> check_currency(Tx& tx, const Args& a) {
+  if (!a.has("currency")) return std::nullopt;
+  std::string ours = currency(tx);
+  if (a.text("currency") == ours) return std::nullopt;
+  return Error{codes::currency_mismatch, "currency",
+               fmt::format("currency: the tenant keeps its books in {}, not {}", ours, a.text("currency"))};
+}
+
+std::optional<Error> check_allocations(const Args& a, const char* document_field) {
+  Money allocated;
+  auto allocations = a.list("allocations");
+  for (std::size_t i = 0; i < allocations.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j)
+      if (allocations[j].text(document_field) == allocations[i].text(document_field))
+        return validation(fmt::format("allocations[{}].{}", i, document_field),
+                          fmt::format("allocations[{}].{}: '{}' is named twice", i, document_field,
+                                      allocations[i].text(document_field)));
+    auto next = allocated.add(Money::parse(allocations[i].text("amount"), "amount").value());
+    if (!next) return validation("allocations", "allocations: their sum exceeds the largest amount");
+    allocated = *next;
+  }
+  if (allocated > Money::parse(a.text("amount"), "amount").value())
+    return Error{codes::allocation_exceeds_credit, "allocations",
+                 fmt::format("allocations: {} allocated of a payment of {}", allocated.to_string(), a.text("amount"))};
+  return std::nullopt;
+}
+
+Outcome<long long> post_by_roles(Tx& tx, const std::string& posted_on, const std::string& source,
+                                 const std::vector<RoleAmount>& debits, const std::vector<RoleAmount>& credits,
+                                 const char* field, const char* date_field) {
+  Journal journal{posted_on, "", source, std::nullopt, std::nullopt, {}};
+  for (const auto* side : {&debits, &credits})
+    for (const auto& [role, amount] : *side) {
+      if (amount.is_zero()) continue;
+      auto account = account_for_role(tx, role, field);
+      if (!account.ok()) return account.error();
+      if (side == &debits)
+        journal.lines.push_back({account.value(), amount, Money()});
+      else
+        journal.lines.push_back({account.value(), Money(), amount});
+    }
+  return post(tx, journal, field, date_field);
+}
+
 Outcome<long long> reverse(Tx& tx, long long journal_id, const std::string& posted_on, const std::string& source,
                            std::optional<long long> source_id, const char* field, const char* date_field) {
   auto original = tx.exec("ledger_journal_to_reverse",
@@ -423,26 +467,28 @@ Outcome<json> period_status(Tx& tx, const Args& a) {
 
 // The standard chart (docs/MONEY.md) and the period of the tenant's first day, open.
 void bootstrap(Tx& tx) {
-  auto r = tx.exec("ledger_bootstrap",
-                   "WITH a AS (INSERT INTO accounts (tenant_id, code, name, type, role, created_at) "
-                   "  SELECT $1, c, n, t, r, $2::timestamptz FROM (VALUES "
-                   "    ('1000', 'Cash', 'asset', 'cash'), ('1100', 'Accounts receivable', 'asset', 'receivables'), "
-                   "    ('1200', 'Inventory', 'asset', 'inventory'), ('2000', 'Accounts payable', 'liability', "
-                   "'payables'), "
-                   "    ('2100', 'Goods received not invoiced', 'liability', 'inventory_clearing'), "
-                   "    ('2200', 'Customer credit', 'liability', 'customer_credit'), "
-                   "    ('2300', 'Sales tax payable', 'liability', 'tax_payable'), "
-                   "    ('3000', 'Fund capital', 'equity', 'fund_capital'), ('4000', 'Revenue', 'revenue', 'revenue'), "
-                   "    ('5000', 'Cost of goods sold', 'expense', 'cogs'), "
-                   "    ('5100', 'Inventory adjustments', 'expense', 'inventory_adjustments'), "
-                   "    ('6900', 'Bad debts', 'expense', 'bad_debts')) AS v(c, n, t, r) "
-                   "  RETURNING tenant_id, account_id), "
-                   "b AS (INSERT INTO account_balances (tenant_id, account_id) SELECT tenant_id, account_id FROM a), "
-                   "k AS (INSERT INTO books (tenant_id, currency) VALUES ($1, 'USD')), "
-                   "p AS (INSERT INTO periods (tenant_id, period, status) VALUES ($1, $3, 'open') "
-                   "  ON CONFLICT DO NOTHING RETURNING period_id) "
-                   "SELECT account_id, NULL::bigint FROM a UNION ALL SELECT NULL, period_id FROM p",
-                   tx.tenant(), tx.context().as_of, date_of(tx.context().as_of).substr(0, 7));
+  auto r = tx.exec(
+      "ledger_bootstrap",
+      "WITH a AS (INSERT INTO accounts (tenant_id, code, name, type, role, created_at) "
+      "  SELECT $1, c, n, t, r, $2::timestamptz FROM (VALUES "
+      "    ('1000', 'Cash', 'asset', 'cash'), ('1100', 'Accounts receivable', 'asset', 'receivables'), "
+      "    ('1200', 'Inventory', 'asset', 'inventory'), ('1400', 'Vendor advances', 'asset', 'vendor_advances'), "
+      "    ('2000', 'Accounts payable', 'liability', "
+      "'payables'), "
+      "    ('2100', 'Goods received not invoiced', 'liability', 'inventory_clearing'), "
+      "    ('2200', 'Customer credit', 'liability', 'customer_credit'), "
+      "    ('2300', 'Sales tax payable', 'liability', 'tax_payable'), "
+      "    ('3000', 'Fund capital', 'equity', 'fund_capital'), ('4000', 'Revenue', 'revenue', 'revenue'), "
+      "    ('5000', 'Cost of goods sold', 'expense', 'cogs'), "
+      "    ('5100', 'Inventory adjustments', 'expense', 'inventory_adjustments'), "
+      "    ('6900', 'Bad debts', 'expense', 'bad_debts')) AS v(c, n, t, r) "
+      "  RETURNING tenant_id, account_id), "
+      "b AS (INSERT INTO account_balances (tenant_id, account_id) SELECT tenant_id, account_id FROM a), "
+      "k AS (INSERT INTO books (tenant_id, currency) VALUES ($1, 'USD')), "
+      "p AS (INSERT INTO periods (tenant_id, period, status) VALUES ($1, $3, 'open') "
+      "  ON CONFLICT DO NOTHING RETURNING period_id) "
+      "SELECT account_id, NULL::bigint FROM a UNION ALL SELECT NULL, period_id FROM p",
+      tx.tenant(), tx.context().as_of, date_of(tx.context().as_of).substr(0, 7));
   for (const auto& row : r) {
     if (!row[0].is_null()) tx.touch(kinds::account, row[0].as<long long>());
     if (!row[1].is_null()) tx.touch(kinds::period, row[1].as<long long>());
@@ -529,6 +575,21 @@ const struct Registrar {
          422,
          RetryClass::after_state_change,
          "The posting would take an account that forbids it below zero on its normal side.",
+         {}},
+        {codes::duplicate_document_number,
+         409,
+         RetryClass::never,
+         "A document number (invoice, credit memo, vendor bill) is taken in the tenant (a bill's, by its vendor).",
+         {}},
+        {codes::allocation_exceeds_due,
+         422,
+         RetryClass::after_state_change,
+         "An allocation is larger than what the invoice or bill has due.",
+         {}},
+        {codes::allocation_exceeds_credit,
+         422,
+         RetryClass::after_state_change,
+         "The allocations are larger than the payment, or than the credit's unallocated amount.",
          {}},
     };
     m.tables = {{"books", "", true},   {"accounts", "", true}, {"account_balances", "", true},

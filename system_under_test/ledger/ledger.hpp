@@ -15,6 +15,7 @@
 
 #include "sut/decimal.hpp"
 #include "sut/errors.hpp"
+#include "sut/fields.hpp"
 
 namespace sut {
 class Tx;
@@ -29,6 +30,10 @@ inline constexpr const char* period_not_locked = "PERIOD_NOT_LOCKED";
 inline constexpr const char* negative_balance_forbidden = "NEGATIVE_BALANCE_FORBIDDEN";
 inline constexpr const char* control_account = "CONTROL_ACCOUNT";
 inline constexpr const char* currency_mismatch = "CURRENCY_MISMATCH";
+// Shared by the subledgers that settle documents against the ledger (receivables, payables).
+inline constexpr const char* duplicate_document_number = "DUPLICATE_DOCUMENT_NUMBER";
+inline constexpr const char* allocation_exceeds_due = "ALLOCATION_EXCEEDS_DUE";
+inline constexpr const char* allocation_exceeds_credit = "ALLOCATION_EXCEEDS_CREDIT";
 }  // namespace codes
 
 namespace kinds {
@@ -50,6 +55,8 @@ inline constexpr const char* revenue = "revenue";
 inline constexpr const char* customer_credit = "customer_credit";
 inline constexpr const char* bad_debts = "bad_debts";
 inline constexpr const char* tax_payable = "tax_payable";
+inline constexpr const char* payables = "payables";
+inline constexpr const char* vendor_advances = "vendor_advances";
 }  // namespace roles
 
 struct Line {
@@ -77,6 +84,16 @@ Outcome<long long> account_for_role(Tx& tx, const char* role, const char* field)
 // ledger.line, ledger.account and ledger.period.
 Outcome<long long> post(Tx& tx, const Journal& journal, const char* field = "lines", const char* date_field = "date");
 
+// An amount for the account of a control role: one side of post_by_roles().
+struct RoleAmount {
+  const char* role;
+  Money amount;
+};
+// Posts a journal whose lines are given by control role (lines of 0.00 left out), found as
+// account_for_role() does (NOT_FOUND naming `field`), then as post().
+Outcome<long long> post_by_roles(Tx& tx, const std::string& posted_on, const std::string& source,
+                                 const std::vector<RoleAmount>& debits, const std::vector<RoleAmount>& credits,
+                                 const char* field, const char* date_field);
 // Posts the reversal of `journal_id` dated `posted_on` (its lines with debit and credit swapped).
 // NOT_FOUND, ALREADY_REVERSED, NOT_REVERSIBLE (a reversal), PERIOD_LOCKED as post().
 Outcome<long long> reverse(Tx& tx, long long journal_id, const std::string& posted_on, const std::string& source,
@@ -90,10 +107,22 @@ void lock_accounts_of(Tx& tx, const std::vector<long long>& journal_ids);
 
 // The tenant's currency (ISO 4217 code; one per tenant).
 std::string currency(Tx& tx);
+// A document's optional "currency" field against the tenant's: CURRENCY_MISMATCH naming it.
+std::optional<Error> check_currency(Tx& tx, const Args& a);
+// A payment's "allocations" list (each item {document_field, amount}), before any transaction: a
+// document named twice is VALIDATION_FAILED naming it; allocations summing beyond the payment's
+// "amount" are ALLOCATION_EXCEEDS_CREDIT naming "allocations".
+std::optional<Error> check_allocations(const Args& a, const char* document_field);
 
 // The journal that posted a record of another module (source, source_id), if any.
 std::optional<long long> journal_of(Tx& tx, const std::string& source, long long source_id);
 
+// The SQL of a subledger-against-control-account invariant: the tenants (`tenant_scope`, a predicate
+// on a.tenant_id) whose account of control `role` has a balance on its normal side (`sign` 1: debit,
+// -1: credit) other than `subledger_sum` (a scalar subquery over the tenant b.tenant_id; NULL is 0).
+// Rows: tenant_id, control_account, subledger.
+std::string control_account_differs(const char* role, int sign, const std::string& subledger_sum,
+                                    const std::string& tenant_scope);
 // YYYY-MM-DD of an as_of instant (the business clock).
 std::string date_of(const std::string& as_of);
 

@@ -143,7 +143,7 @@ Outcome<json> create(Tx& tx, const Args& a) {
                    "SELECT order_id FROM o",
                    tx.tenant(), a.text("number"), customer.value(), today(tx), rows.dump());
   if (r.empty())
-    return Error{receivables::codes::duplicate_document_number, "number",
+    return Error{ledger::codes::duplicate_document_number, "number",
                  fmt::format("number: order '{}' exists already", a.text("number"))};
   tx.touch(kinds::order, r[0][0].as<long long>());
   return json{{"order_id", r[0][0].as<long long>()}, {"status", "draft"}};
@@ -276,7 +276,7 @@ Outcome<json> ship(Tx& tx, const Args& a) {
                                             "lines", "as_of");
   if (!invoice.ok()) {
     Error e = invoice.error();
-    if (e.code == receivables::codes::duplicate_document_number) {
+    if (e.code == ledger::codes::duplicate_document_number) {
       e.field = "invoice";
       e.message = fmt::format("invoice: invoice '{}' exists already", a.text("invoice"));
     }

@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "../ledger/ledger.hpp"
 #include "receivables.hpp"
 #include "sut/scope.hpp"
 
@@ -65,13 +66,9 @@ ORDER BY k.credit_id)",
                  "receivables",
                  "The receivables subledger equals the receivables control account: per tenant, Σ amount due of its "
                  "invoices = the account's balance.",
-                 fmt::format(R"(SELECT b.tenant_id, b.balance AS control_account,
-       coalesce((SELECT sum(i.amount_due) FROM invoices i WHERE i.tenant_id = b.tenant_id), 0) AS subledger
-FROM accounts a JOIN account_balances b ON b.account_id = a.account_id
-WHERE a.role = 'receivables' AND {}
-  AND b.balance <> coalesce((SELECT sum(i.amount_due) FROM invoices i WHERE i.tenant_id = b.tenant_id), 0)
-ORDER BY b.tenant_id)",
-                             tenant_in_scope("a.tenant_id")),
+                 ledger::control_account_differs(
+                     "receivables", 1, "SELECT sum(i.amount_due) FROM invoices i WHERE i.tenant_id = b.tenant_id",
+                     tenant_in_scope("a.tenant_id")),
                  "critical",
                  "Receivables were posted without a document, or a document moved without its posting: compare the "
                  "tenant's receivables journals with its invoices and allocations.",
@@ -80,13 +77,9 @@ ORDER BY b.tenant_id)",
                  "receivables",
                  "The customer-credit subledger equals its control account: per tenant, Σ unallocated of payments "
                  "and credit memos = the customer credit account's balance (credit side).",
-                 fmt::format(R"(SELECT b.tenant_id, -b.balance AS control_account,
-       coalesce((SELECT sum(k.unallocated) FROM credits k WHERE k.tenant_id = b.tenant_id), 0) AS subledger
-FROM accounts a JOIN account_balances b ON b.account_id = a.account_id
-WHERE a.role = 'customer_credit' AND {}
-  AND -b.balance <> coalesce((SELECT sum(k.unallocated) FROM credits k WHERE k.tenant_id = b.tenant_id), 0)
-ORDER BY b.tenant_id)",
-                             tenant_in_scope("a.tenant_id")),
+                 ledger::control_account_differs(
+                     "customer_credit", -1, "SELECT sum(k.unallocated) FROM credits k WHERE k.tenant_id = b.tenant_id",
+                     tenant_in_scope("a.tenant_id")),
                  "critical",
                  "Unapplied credit was lost or invented: compare the tenant's customer-credit journals with its "
                  "payments and credit memos.",

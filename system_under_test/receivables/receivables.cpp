@@ -28,14 +28,6 @@ constexpr int allocations_max = 20;
 
 Money money(const Args& a, const char* field) { return Money::parse(a.text(field), field).value(); }
 
-std::optional<Error> check_currency(Tx& tx, const Args& a) {
-  if (!a.has("currency")) return std::nullopt;
-  std::string ours = ledger::currency(tx);
-  if (a.text("currency") == ours) return std::nullopt;
-  return Error{ledger::codes::currency_mismatch, "currency",
-               fmt::format("currency: the tenant keeps its books in {}, not {}", ours, a.text("currency"))};
-}
-
 Outcome<long long> customer_id(Tx& tx, const std::string& code) {
   auto r = tx.exec("ar_customer_id", "SELECT customer_id FROM customers WHERE tenant_id = $1 AND code = $2",
                    tx.tenant(), code);
@@ -79,18 +71,8 @@ void allocate(Tx& tx, const Invoice& invoice, long long credit_id, Money amount,
 
 // A journal of two or three lines: `debit` by total, and credits by role (zero lines left out).
 Outcome<long long> post(Tx& tx, const std::string& date, const std::string& source, const char* debit_role, Money total,
-                        std::vector<std::pair<const char*, Money>> credits, const char* field, const char* date_field) {
-  ledger::Journal journal{date, "", source, std::nullopt, std::nullopt, {}};
-  auto debit = ledger::account_for_role(tx, debit_role, field);
-  if (!debit.ok()) return debit.error();
-  journal.lines.push_back({debit.value(), total, Money()});
-  for (const auto& [role, amount] : credits) {
-    if (amount.is_zero()) continue;
-    auto account = ledger::account_for_role(tx, role, field);
-    if (!account.ok()) return account.error();
-    journal.lines.push_back({account.value(), Money(), amount});
-  }
-  return ledger::post(tx, journal, field, date_field);
+                        const std::vector<ledger::RoleAmount>& credits, const char* field, const char* date_field) {
+  return ledger::post_by_roles(tx, date, source, {{debit_role, total}}, credits, field, date_field);
 }
 
 // Commands ---------------------------------------------------------------------------------------
@@ -131,7 +113,7 @@ Outcome<std::vector<Money>> line_amounts(const Args& a) {
 }
 
 Outcome<json> issue_invoice(Tx& tx, const Args& a) {
-  if (auto e = check_currency(tx, a)) return *e;
+  if (auto e = ledger::check_currency(tx, a)) return *e;
   auto customer = customer_id(tx, a.text("customer"));
   if (!customer.ok()) return customer.error();
   std::vector<InvoiceLine> lines;
@@ -256,7 +238,7 @@ Outcome<Issued> issue_invoice(Tx& tx, long long customer, const std::string& num
       "SELECT invoice_id FROM i",
       tx.tenant(), customer, number, date, total.to_string(), journal.value(), rows.dump());
   if (r.empty())
-    return Error{codes::duplicate_document_number, "number",
+    return Error{ledger::codes::duplicate_document_number, "number",
                  fmt::format("number: invoice '{}' exists already", number)};
   long long id = r[0][0].as<long long>();
   tx.touch(kinds::invoice, id);
@@ -283,27 +265,8 @@ long long insert_credit(Tx& tx, const char* kind, long long customer, const std:
   return id;
 }
 
-std::optional<Error> validate_payment(const Args& a) {
-  Money allocated;
-  auto allocations = a.list("allocations");
-  for (std::size_t i = 0; i < allocations.size(); ++i) {
-    for (std::size_t j = 0; j < i; ++j)
-      if (allocations[j].text("invoice") == allocations[i].text("invoice"))
-        return validation(
-            fmt::format("allocations[{}].invoice", i),
-            fmt::format("allocations[{}].invoice: '{}' is named twice", i, allocations[i].text("invoice")));
-    auto next = allocated.add(money(allocations[i], "amount"));
-    if (!next) return validation("allocations", "allocations: their sum exceeds the largest amount");
-    allocated = *next;
-  }
-  if (allocated > money(a, "amount"))
-    return Error{codes::allocation_exceeds_credit, "allocations",
-                 fmt::format("allocations: {} allocated of a payment of {}", allocated.to_string(), a.text("amount"))};
-  return std::nullopt;
-}
-
 Outcome<json> record_payment(Tx& tx, const Args& a) {
-  if (auto e = check_currency(tx, a)) return *e;
+  if (auto e = ledger::check_currency(tx, a)) return *e;
   auto customer = customer_id(tx, a.text("customer"));
   if (!customer.ok()) return customer.error();
   // The invoices, locked in ascending id, each allocation within its invoice's due amount.
@@ -325,7 +288,7 @@ Outcome<json> record_payment(Tx& tx, const Args& a) {
     if (!invoice.ok()) return invoice.error();
     Money amount = money(requested[i], "amount");
     if (amount > invoice.value().due)
-      return Error{codes::allocation_exceeds_due, at + ".amount",
+      return Error{ledger::codes::allocation_exceeds_due, at + ".amount",
                    fmt::format("{}.amount: invoice '{}' has {} due, not {}", at, requested[i].text("invoice"),
                                invoice.value().due.to_string(), amount.to_string())};
     allocated = allocated.add(amount).value();
@@ -351,7 +314,7 @@ Outcome<json> record_payment(Tx& tx, const Args& a) {
 }
 
 Outcome<json> issue_credit_memo(Tx& tx, const Args& a) {
-  if (auto e = check_currency(tx, a)) return *e;
+  if (auto e = ledger::check_currency(tx, a)) return *e;
   auto customer = customer_id(tx, a.text("customer"));
   if (!customer.ok()) return customer.error();
   Money amount = money(a, "amount");
@@ -361,7 +324,7 @@ Outcome<json> issue_credit_memo(Tx& tx, const Args& a) {
   long long id = insert_credit(tx, "credit_memo", customer.value(), a.text("number"), amount, amount, a.text("date"),
                                a.text("expires_on"), journal.value());
   if (id == 0)
-    return Error{codes::duplicate_document_number, "number",
+    return Error{ledger::codes::duplicate_document_number, "number",
                  fmt::format("number: credit memo '{}' exists already", a.text("number"))};
   return json{{"credit_id", id}};
 }
@@ -405,13 +368,13 @@ Outcome<json> apply_credit(Tx& tx, const Args& a) {
   Money amount = money(a, "amount");
   if (credit.value().reversed || amount > credit.value().unallocated)
     return Error{
-        codes::allocation_exceeds_credit, "amount",
+        ledger::codes::allocation_exceeds_credit, "amount",
         fmt::format("amount: the credit has {} unallocated, not {}",
                     credit.value().reversed ? "0.00" : credit.value().unallocated.to_string(), amount.to_string())};
   auto invoice = lock_invoice(tx, a.text("invoice"), "invoice", credit.value().customer_id);
   if (!invoice.ok()) return invoice.error();
   if (amount > invoice.value().due)
-    return Error{codes::allocation_exceeds_due, "amount",
+    return Error{ledger::codes::allocation_exceeds_due, "amount",
                  fmt::format("amount: invoice '{}' has {} due", a.text("invoice"), invoice.value().due.to_string())};
   auto journal = post(tx, today, "receivables.apply_credit", ledger::roles::customer_credit, amount,
                       {{ledger::roles::receivables, amount}}, "amount", "as_of");
@@ -580,7 +543,7 @@ const struct Registrar {
                                    {code_field("invoice", "an invoice number of the customer"),
                                     amount_field("amount", "how much of the payment goes to it")},
                                    allocations_max, "where the payment goes (none: all stays as credit)", false)}),
-         validate_payment, record_payment},
+         [](const Args& a) { return ledger::check_allocations(a, "invoice"); }, record_payment},
         {command_decl("receivables.issue_credit_memo", "receivables.bill",
                       "Issues a credit memo (Dr revenue, Cr customer credit), to be applied to invoices until it "
                       "expires.",
@@ -624,21 +587,6 @@ const struct Registrar {
     m.failpoints = {
         {"receivables.after_document", "", "invoice, payment, reversal: after the document and its journal"}};
     m.codes = {
-        {codes::duplicate_document_number,
-         409,
-         RetryClass::never,
-         "A document number (invoice, credit memo) is taken in the tenant.",
-         {}},
-        {codes::allocation_exceeds_due,
-         422,
-         RetryClass::after_state_change,
-         "An allocation is larger than what the invoice has due.",
-         {}},
-        {codes::allocation_exceeds_credit,
-         422,
-         RetryClass::after_state_change,
-         "The allocations are larger than the payment, or than the credit's unallocated amount.",
-         {}},
         {codes::credit_expired, 422, RetryClass::never, "The credit memo expired before it was applied.", {}},
         {codes::nothing_due,
          422,

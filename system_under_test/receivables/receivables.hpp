@@ -21,9 +21,6 @@ class Tx;
 namespace sut::receivables {
 
 namespace codes {
-inline constexpr const char* duplicate_document_number = "DUPLICATE_DOCUMENT_NUMBER";
-inline constexpr const char* allocation_exceeds_due = "ALLOCATION_EXCEEDS_DUE";
-inline constexpr const char* allocation_exceeds_credit = "ALLOCATION_EXCEEDS_CREDIT";
 inline constexpr const char* credit_expired = "CREDIT_EXPIRED";
 inline constexpr const char* nothing_due = "NOTHING_DUE";
 inline constexpr const char* not_overdue = "NOT_OVERDUE";

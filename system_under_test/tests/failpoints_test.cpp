@@ -107,6 +107,28 @@ void order(sut_test::Shop& shop, bool accepted) {
   if (accepted) sut_test::must(shop.run("orders.accept", {{"number", "O-1"}}), "accept");
 }
 
+// SKU-1 and WH1, vendor V1, and a receipt of 4 × B1 at 2.50 (billed as VB-1, 10.00, when `billed`);
+// returns the receipt's movement id.
+long long vendor_receipt(sut_test::Shop& shop, bool billed) {
+  shop.add_product();
+  shop.add_location("WH1");
+  sut_test::must(shop.run("payables.add_vendor", {{"code", "V1"}, {"name", "Vendor One"}}), "vendor");
+  long long receipt = shop.receive("B1", "WH1", "4").movement_id;
+  if (billed)
+    sut_test::must(
+        shop.run(
+            "payables.enter_bill",
+            {{"vendor", "V1"}, {"number", "VB-1"}, {"date", "2026-01-05"}, {"receipts", {{{"movement", receipt}}}}}),
+        "bill");
+  return receipt;
+}
+json vendor_payment() {
+  return {{"vendor", "V1"},
+          {"amount", "7"},
+          {"date", "2026-01-06"},
+          {"allocations", {{{"bill", "VB-1"}, {"amount", "6"}}}}};
+}
+
 // `command` with `args` after `setup`.
 Mutation after(void (*setup)(sut_test::Shop&), const std::string& command, const std::string& name, json args) {
   return {command, name, [setup, command, args](sut_test::Shop& shop) {
@@ -277,6 +299,42 @@ const std::vector<Mutation>& mutations() {
          sut_test::must(shop.run("receivables.issue_invoice", invoice("I-1")), "invoice");
          return std::function<Result()>([&shop] {
            return result_of(shop.run("receivables.write_off", {{"invoice", "I-1"}, {"date", "2026-01-06"}}));
+         });
+       }},
+      call("payables.add_vendor", "add a vendor", {{"code", "V9"}, {"name", "Nine"}}, false),
+      {"payables.enter_bill", "enter a vendor bill",
+       [](sut_test::Shop& shop) {
+         long long receipt = vendor_receipt(shop, false);
+         return std::function<Result()>([&shop, receipt] {
+           return result_of(shop.run("payables.enter_bill", {{"vendor", "V1"},
+                                                             {"number", "VB-1"},
+                                                             {"date", "2026-01-05"},
+                                                             {"receipts", {{{"movement", receipt}}}}}));
+         });
+       }},
+      {"payables.pay_vendor", "pay a vendor, allocated",
+       [](sut_test::Shop& shop) {
+         vendor_receipt(shop, true);
+         return std::function<Result()>(
+             [&shop] { return result_of(shop.run("payables.pay_vendor", vendor_payment())); });
+       }},
+      {"payables.apply_advance", "apply a vendor advance",
+       [](sut_test::Shop& shop) {
+         vendor_receipt(shop, true);
+         long long payment = sut_test::must(shop.run("payables.pay_vendor", vendor_payment()), "pay")["payment_id"];
+         return std::function<Result()>([&shop, payment] {
+           return result_of(
+               shop.run("payables.apply_advance", {{"payment_id", payment}, {"bill", "VB-1"}, {"amount", "1"}}));
+         });
+       }},
+      {"payables.reverse_payment", "reverse a vendor payment",
+       [](sut_test::Shop& shop) {
+         vendor_receipt(shop, true);
+         long long payment = sut_test::must(shop.run("payables.pay_vendor", vendor_payment()), "pay")["payment_id"];
+         sut_test::must(
+             shop.run("payables.apply_advance", {{"payment_id", payment}, {"bill", "VB-1"}, {"amount", "1"}}), "apply");
+         return std::function<Result()>([&shop, payment] {
+           return result_of(shop.run("payables.reverse_payment", {{"payment_id", payment}}));
          });
        }},
       {"inventory.reverse", "reverse a transfer",

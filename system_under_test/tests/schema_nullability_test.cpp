@@ -36,6 +36,7 @@ const std::map<std::string, std::string>& nullable_on_purpose() {
       {"price_rules.valid_to", "a rule with an open end"},
       {"allocations.credit_id", "only a credit allocation has a credit (CHECK: kind = 'credit' ⇔ credit_id)"},
       {"allocations.journal_id", "an allocation that posts nothing to the ledger has no journal"},
+      {"vendor_allocations.journal_id", "an allocation made by its payment posts no journal of its own"},
       {"credits.expires_on", "a credit without an expiry date"},
       {"credits.number", "a credit given no number by its client"},
       {"customers.credit_limit", "NULL: no limit (0: no credit)"},

@@ -65,6 +65,19 @@ class Tenancy : public ::testing::Test {
                    "order");
     event_ = sut_test::must(globex_.run("funds.call", {{"fund", "GF"}, {"total", "5"}, {"date", "2026-01-05"}}),
                             "call")["event_id"];
+    // A vendor with a bill for the receipt, and a payment of part of it.
+    sut_test::must(globex_.run("payables.add_vendor", {{"code", "GV"}, {"name", "Globex Vendor"}}), "vendor");
+    sut_test::must(globex_.run("payables.enter_bill", {{"vendor", "GV"},
+                                                       {"number", "GB-1"},
+                                                       {"date", "2026-01-05"},
+                                                       {"receipts", {{{"movement", receipt_.movement_id}}}}}),
+                   "bill");
+    vendor_payment_ =
+        sut_test::must(globex_.run("payables.pay_vendor", {{"vendor", "GV"},
+                                                           {"amount", "3"},
+                                                           {"date", "2026-01-05"},
+                                                           {"allocations", {{{"bill", "GB-1"}, {"amount", "1"}}}}}),
+                       "pay vendor")["payment_id"];
   }
   static json their_journal() {
     return {{"date", "2026-01-05"},
@@ -79,6 +92,7 @@ class Tenancy : public ::testing::Test {
   long long journal_ = 0;
   long long event_ = 0;
   long long payment_ = 0;
+  long long vendor_payment_ = 0;
 };
 
 // Another tenant's keys for every command that names existing rows. Commands that only create rows
@@ -89,9 +103,17 @@ struct CrossTenant {
   std::string field;  // the field NOT_FOUND names
 };
 
-std::vector<CrossTenant> cross_tenant_calls(long long their_movement, long long their_journal,
-                                            long long their_payment) {
+std::vector<CrossTenant> cross_tenant_calls(long long their_movement, long long their_journal, long long their_payment,
+                                            long long their_vendor_payment) {
   return {
+      {"payables.enter_bill",
+       {{"vendor", "GV"}, {"number", "A-1"}, {"date", "2026-01-05"}, {"receipts", {{{"movement", their_movement}}}}},
+       "vendor"},
+      {"payables.pay_vendor", {{"vendor", "GV"}, {"amount", "1"}, {"date", "2026-01-05"}}, "vendor"},
+      {"payables.apply_advance",
+       {{"payment_id", their_vendor_payment}, {"bill", "GB-1"}, {"amount", "1"}},
+       "payment_id"},
+      {"payables.reverse_payment", {{"payment_id", their_vendor_payment}}, "payment_id"},
       {"receivables.issue_invoice",
        {{"customer", "GC"},
         {"number", "A-1"},
@@ -137,12 +159,12 @@ std::vector<CrossTenant> cross_tenant_calls(long long their_movement, long long 
 }
 // (A period is the caller's own: acme's lock of 2026-03 is acme's, whatever globex did.)
 const std::set<std::string> names_no_existing_rows = {
-    "access.create_tenant", "access.grant_role",       "inventory.add_product", "inventory.add_location",
-    "ledger.add_account",   "ledger.lock_period",      "ledger.unlock_period",  "funds.add_fund",
-    "funds.add_investor",   "receivables.add_customer"};
+    "access.create_tenant", "access.grant_role",        "inventory.add_product", "inventory.add_location",
+    "ledger.add_account",   "ledger.lock_period",       "ledger.unlock_period",  "funds.add_fund",
+    "funds.add_investor",   "receivables.add_customer", "payables.add_vendor"};
 
 TEST_F(Tenancy, EveryCommandGivenAnotherTenantsKeysIsNotFoundAndWritesNothing) {
-  auto calls = cross_tenant_calls(receipt_.movement_id, journal_, payment_);
+  auto calls = cross_tenant_calls(receipt_.movement_id, journal_, payment_, vendor_payment_);
   for (const auto& command : verdict::system_under_test().commands) {
     bool placed = names_no_existing_rows.count(command.name) > 0;
     for (const auto& c : calls) placed = placed || c.command == command.name;
@@ -167,6 +189,7 @@ json acme_untouched_trial_balance() {
            {"1000", "Cash", "asset"},
            {"1100", "Accounts receivable", "asset"},
            {"1200", "Inventory", "asset"},
+           {"1400", "Vendor advances", "asset"},
            {"2000", "Accounts payable", "liability"},
            {"2100", "Goods received not invoiced", "liability"},
            {"2200", "Customer credit", "liability"},
@@ -201,6 +224,9 @@ TEST_F(Tenancy, EveryReadGivenAnotherTenantsKeysFindsNothingOfTheirs) {
       {"available",
        {{{"sku", "SKU-G"}, {"batch", "GB"}, {"location", "GW1"}}, {{"error", "NOT_FOUND"}, {"field", "sku"}}}},
       {"order", {{{"number", "GO-1"}}, {{"error", "NOT_FOUND"}, {"field", "number"}}}},
+      {"bill", {{{"vendor", "GV"}, {"number", "GB-1"}}, {{"error", "NOT_FOUND"}, {"field", "number"}}}},
+      {"vendor_payment", {{{"payment_id", vendor_payment_}}, {{"error", "NOT_FOUND"}, {"field", "payment_id"}}}},
+      {"vendor_balance", {{{"vendor", "GV"}}, {{"error", "NOT_FOUND"}, {"field", "vendor"}}}},
       {"price",
        {{{"sku", "SKU-G"}, {"customer", "GC"}, {"qty", "1"}, {"date", "2026-01-01"}},
         {{"error", "NOT_FOUND"}, {"field", "sku"}}}},

@@ -1,0 +1,1 @@
+verdict_sut_module(payables SOURCES payables.cpp invariants.cpp)
