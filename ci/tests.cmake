@@ -30,6 +30,14 @@ foreach(line IN LISTS verdict_fuzz_lines)
       ENVIRONMENT "VERDICT_ROOT=${PROJECT_SOURCE_DIR}")
   endif()
 endforeach()
+# The replay driver's own contract (harness/fuzz/replay_main.cpp): no path, a path that does not
+# exist, or paths with no input under them are exit 2: a replay of nothing must not read as a pass.
+if(NOT VERDICT_FUZZ)
+  add_test(NAME fuzz.replay_refuses_nothing_to_replay
+    COMMAND sh -c "d=$(mktemp -d); \"$0\" \"$d\"; empty=$?; \"$0\"; none=$?; \"$0\" \"$d/missing\"; missing=$?; rmdir \"$d\"; echo \"exit codes: empty corpus $empty, no path $none, missing path $missing (each must be 2)\"; test $empty -eq 2 && test $none -eq 2 && test $missing -eq 2"
+            $<TARGET_FILE:url_replay>)
+  set_tests_properties(fuzz.replay_refuses_nothing_to_replay PROPERTIES LABELS "pr;nightly;fuzz" TIMEOUT 30)
+endif()
 # The fuzz build builds nothing else (CMakePresets.json: its build preset names the fuzz programs).
 if(VERDICT_FUZZ)
   return()
