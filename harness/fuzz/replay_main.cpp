@@ -94,7 +94,13 @@ int main(int argc, char** argv) {
       return 2;
     }
     const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+    // libFuzzer's contract: 0, or -1 (keep the input out of the corpus); anything else is reserved.
+    const int returned = LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+    if (returned != 0 && returned != -1) {
+      std::fprintf(stderr, "replay: the target returned %d on %s (libFuzzer allows 0 and -1)\n", returned,
+                   file.c_str());
+      return 1;
+    }
   }
   std::printf("replay: %zu inputs, no crash\n", files.size());
   return 0;
