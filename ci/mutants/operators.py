@@ -71,6 +71,23 @@ OPERATORS = [
     Operator("round-scale", "ROUND / scale changed",
              "SQL `round(x, N)` → N+1 and N-1; a `numeric(P,S)` type or cast → scale S+1",
              "`round(abs(m.qty) * b.unit_cost, 2)` → `round(abs(m.qty) * b.unit_cost, 3)`"),
+    Operator("rounding-mode", "rounding mode changed", "SQL `round(x, N)` → `trunc(x, N)` (half up becomes toward zero)",
+             "`round(l.qty * l.unit_price, 2)` → `trunc(l.qty * l.unit_price, 2)`"),
+    Operator("off-by-one", "off-by-one on a limit or a scale",
+             "C++ `constexpr` integer `= N;` → N+1 and N-1; a declared decimal field's scale `field::decimal(name, S` → S+1",
+             "`constexpr int lines_max = 50;` → `constexpr int lines_max = 51;`"),
+    Operator("stmt-drop", "statement removed",
+             "a one-line C++ call statement (`f(…);`, `x.f(…);`, `VERDICT_FAILPOINT(…);`; not a declaration, "
+             "assignment, return or control statement) becomes a no-op",
+             "`tx.touch(kinds::bill, id);` → `static_cast<void>(0);`"),
+    Operator("reset-drop", "reset of state removed", "a one-line `x.clear();`, `x.reset();` or `x = {};` becomes a no-op",
+             "`report.touched.clear();` → `static_cast<void>(0);`"),
+    Operator("grant-widen", "GRANT widened",
+             "in a migration, a `GRANT` of some privileges `ON` tables `TO` a role → `GRANT ALL`; a column grant "
+             "`UPDATE (c)` → the whole table", "`GRANT SELECT, INSERT ON movements TO verdict_app` → `GRANT ALL ON movements TO verdict_app`"),
+    Operator("conflict-change", "ON CONFLICT changed",
+             "SQL `ON CONFLICT [target] DO NOTHING` removed (the conflict becomes an error); `DO UPDATE` → `DO NOTHING`",
+             "`… ON CONFLICT (tenant_id, code) DO NOTHING RETURNING id` → `… RETURNING id`"),
 ]
 OPERATOR_IDS = [op.id for op in OPERATORS]
 BY_ID = {op.id: op for op in OPERATORS}
@@ -516,11 +533,92 @@ def op_round_scale(line, regions, ctx):
             yield (s + m.start(2), s + m.end(2), str(int(m.group(2)) + 1))
 
 
+def op_rounding_mode(line, regions, ctx):
+    for s, e in _in(regions, {SQL}):
+        text = line[s:e]
+        for m in re.finditer(r"\bround\(", text, re.IGNORECASE):
+            close = _balanced(text, m.end() - 1)
+            if close >= 0 and re.search(r",\s*\d+\)$", text[m.start():close]):
+                yield (s + m.start(), s + m.end() - 1, "trunc")
+
+
+_INT_TYPES = r"(?:int|long|long long|unsigned|std::size_t|size_t|std::int64_t|std::uint64_t|int64_t|std::int32_t)"
+
+
+def op_off_by_one(line, regions, ctx):
+    code = _in(regions, {CODE})
+    for s, e in code:
+        text = line[s:e]
+        for m in re.finditer(rf"\bconstexpr (?:static )?{_INT_TYPES} \w+ = (\d+);", text):
+            n = int(m.group(1))
+            at, end = s + m.start(1), s + m.end(1)
+            yield (at, end, str(n + 1))
+            if n > 0:
+                yield (at, end, str(n - 1))
+        for m in re.finditer(r"\bfield::decimal\(\s*(?:\"[^\"]*\"|[\w.]+),\s*(\d+)\b", line[s:]):
+            if s + m.start() >= e:
+                break
+            yield (s + m.start(1), s + m.end(1), str(int(m.group(1)) + 1))
+        break  # the field's name is a string region: searched from the first code region once
+
+
+_NOT_A_CALL = re.compile(r"\s*(return|if|for|while|switch|case|do|else|auto|const|static|using|typedef|"
+                         r"static_assert|delete|new|throw|co_return|goto|break|continue|template|struct|class|"
+                         r"namespace|public|private|protected|friend|virtual|explicit|inline|constexpr)\b")
+_RESET = re.compile(r"\s*[\w.>\-\[\]()]+(?:\.(?:clear|reset)\(\)| = \{\});\s*$")
+
+
+def op_stmt_drop(line, regions, ctx):
+    if not _code_only(regions, 0, len(line)) or _RESET.match(line) or _NOT_A_CALL.match(line):
+        return
+    m = re.match(r"(\s*)((?:[A-Za-z_][\w:]*(?:(?:\.|->)[A-Za-z_]\w*)*)\(.*\);)\s*$", line)
+    if not m or not any(kind == CODE for kind, s, e in regions):
+        return
+    head = m.group(2)[:m.group(2).index("(")]
+    if re.fullmatch(r"[A-Z][\w:]*", head) and head != "VERDICT_FAILPOINT":
+        return  # a type's construction or a macro other than the failpoint marker
+    close = _balanced(line, line.index("(", m.start(2)))
+    if close != len(line.rstrip()) - 1:
+        return  # `f(a) + g(b);`, `f(a).x = 1;`: not one call
+    yield (m.start(2), m.end(2), "static_cast<void>(0);")
+
+
+def op_reset_drop(line, regions, ctx):
+    m = _RESET.match(line)
+    if m and _code_only(regions, 0, len(line)):
+        start = len(line) - len(line.lstrip())
+        yield (start, len(line.rstrip()), "static_cast<void>(0);")
+
+
+def op_grant_widen(line, regions, ctx):
+    if not ctx.path.endswith(".sql"):
+        return
+    m = re.match(r"(\s*GRANT )(.+?)( ON (?:TABLE )?[\w, ]+ TO \w+)", line)
+    if not m or m.group(2).strip().upper().startswith("ALL") or "(" in m.group(3):
+        return
+    privileges = m.group(2)
+    if re.search(r"\w+ \([^)]*\)", privileges):  # a column grant: the whole table instead
+        yield (m.start(2), m.end(2), re.sub(r" \([^)]*\)", "", privileges))
+    yield (m.start(2), m.end(2), "ALL")
+
+
+def op_conflict_change(line, regions, ctx):
+    for s, e in _in(regions, {SQL}):
+        text = line[s:e]
+        for m in re.finditer(r"\s*\bON CONFLICT\b(?:\s+ON CONSTRAINT \w+|\s*\([^)]*\))?\s+DO (NOTHING|UPDATE\b.*)", text):
+            if m.group(1) == "NOTHING":
+                yield (s + m.start(), s + m.end(), "")
+            else:
+                yield (s + m.start(1), s + m.end(1), "NOTHING")
+
+
 APPLY = {
     "cmp-eq": op_cmp_eq, "cmp-bound": op_cmp_bound, "neg-drop": op_neg_drop, "guard-drop": op_guard_drop,
     "sort-drop": op_sort_drop, "drcr-swap": op_drcr_swap, "idem-skip": op_idem_skip, "retry-set": op_retry_set,
     "exit-code": op_exit_code, "sql-cmp": op_sql_cmp, "lock-drop": op_lock_drop, "tenant-drop": op_tenant_drop,
     "constraint-drop": op_constraint_drop, "trigger-narrow": op_trigger_narrow, "round-scale": op_round_scale,
+    "rounding-mode": op_rounding_mode, "off-by-one": op_off_by_one, "stmt-drop": op_stmt_drop,
+    "reset-drop": op_reset_drop, "grant-widen": op_grant_widen, "conflict-change": op_conflict_change,
 }
 assert set(APPLY) == set(OPERATOR_IDS)
 

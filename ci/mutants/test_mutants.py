@@ -88,6 +88,56 @@ class Operators(unittest.TestCase):
                          ["catch (const pqxx::serialization_failure& e) {", "catch (const pqxx::sql_error& e) {",
                           'return state == "XX999" || state == "xy";'])
 
+    def test_rounding_mode_truncates_a_scaled_round_only(self):
+        text = '"SELECT round(l.qty * l.unit_price, 2), round(x) FROM l",'
+        self.assertEqual(afters("system_under_test/m/m.cpp", text, "rounding-mode"),
+                         ['"SELECT trunc(l.qty * l.unit_price, 2), round(x) FROM l",'])
+
+    def test_off_by_one_on_limits_and_declared_scales(self):
+        text = 'constexpr int lines_max = 50;\nint n = 50;\nfield::decimal("qty", 4, "positive", "x"),'
+        self.assertEqual(afters("system_under_test/m/m.cpp", text, "off-by-one"),
+                         ["constexpr int lines_max = 51;", "constexpr int lines_max = 49;",
+                          'field::decimal("qty", 5, "positive", "x"),'])
+
+    def test_stmt_drop_one_call_statements_only(self):
+        text = textwrap.dedent("""\
+            tx.touch(kinds::bill, id);
+            VERDICT_FAILPOINT("a.b");
+            return f(x);
+            auto x = f(y);
+            x = f(y);
+            f(a) + g(b);
+            Error{x};
+            report.touched.clear();
+            if (a) f(b);
+            // g(c);""")
+        self.assertEqual([m.before.strip() for m in ops.mutants_of("system_under_test/m/m.cpp", text, {"stmt-drop"})],
+                         ["tx.touch(kinds::bill, id);", 'VERDICT_FAILPOINT("a.b");'])
+        self.assertEqual(set(afters("system_under_test/m/m.cpp", text, "stmt-drop")), {"static_cast<void>(0);"})
+
+    def test_reset_drop(self):
+        text = "report.touched.clear();\nimpl_->connection.reset();\nstate = {};\nf();\nx.clear_all();"
+        self.assertEqual(len(afters("system_under_test/core/src/s.cpp", text, "reset-drop")), 3)
+
+    def test_grant_widen_in_migrations(self):
+        text = textwrap.dedent("""\
+            GRANT SELECT, INSERT ON customers, invoice_lines TO verdict_app;
+            GRANT UPDATE (credit_limit) ON customers TO verdict_app;
+            GRANT ALL ON x TO y;
+            REVOKE ALL ON t FROM PUBLIC;""")
+        self.assertEqual(afters("system_under_test/m/migrations/0001_m.sql", text, "grant-widen"),
+                         ["GRANT ALL ON customers, invoice_lines TO verdict_app;",
+                          "GRANT UPDATE ON customers TO verdict_app;", "GRANT ALL ON customers TO verdict_app;"])
+        self.assertEqual(afters("system_under_test/m/m.cpp", "GRANT SELECT ON t TO r;", "grant-widen"), [])
+
+    def test_conflict_change(self):
+        text = textwrap.dedent("""\
+            "VALUES ($1) ON CONFLICT ON CONSTRAINT bills_number_unique DO NOTHING RETURNING bill_id",
+            "ON CONFLICT (k) DO UPDATE SET v = 1",
+            "message: ON CONFLICT here is prose",""")
+        self.assertEqual(afters("system_under_test/m/m.cpp", text, "conflict-change"),
+                         ['"VALUES ($1) RETURNING bill_id",', '"ON CONFLICT (k) DO NOTHING",'])
+
     def test_exit_code_only_in_the_harness(self):
         text = "return 2;"
         self.assertEqual(afters("harness/src/cli.cpp", text, "exit-code"), ["return 1;"])
