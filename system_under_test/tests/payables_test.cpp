@@ -67,6 +67,21 @@ class Payables : public ::testing::Test {
   long long vendor_ = 0, r1_ = 0, r2_ = 0, bill_ = 0, payment_ = 0;
 };
 
+TEST_F(Payables, AnotherTenantsDocumentsAreNotCountedInThisTenantsAccounts) {
+  // globex owes its vendor 10.00 and holds a 3.00 advance: each tenant's control accounts equal its
+  // own documents only.
+  sut_test::Shop globex(db_->app_conninfo(), "globex");
+  globex.add_product();
+  globex.add_location("GW1");
+  sut_test::must(globex.run("payables.add_vendor", {{"code", "V1"}, {"name", "One"}}), "vendor");
+  long long receipt = globex.receive("GB", "GW1", "4").movement_id;
+  sut_test::must(globex.run("payables.enter_bill", bill_of("VB-1", receipt)), "bill");
+  sut_test::must(globex.run("payables.pay_vendor", {{"vendor", "V1"}, {"amount", "3"}, {"date", "2026-01-06"}}),
+                 "advance");
+  EXPECT_TRUE(no_violation(check_full()));
+  EXPECT_TRUE(no_violation(check_scoped("payables.vendor", vendor_)));
+}
+
 TEST_F(Payables, CleanDocumentsHaveNoViolation) {
   sut_test::must(shop_.run("payables.apply_advance", {{"payment_id", payment_}, {"bill", "VB-1"}, {"amount", "5"}}),
                  "apply");

@@ -61,6 +61,24 @@ TEST_F(ReceivablesInvariants, CleanDocumentsHaveNoViolation) {
   EXPECT_TRUE(no_violation(check_scoped("receivables.invoice", invoice_)));
 }
 
+TEST_F(ReceivablesInvariants, AnotherTenantsDocumentsAreNotCountedInThisTenantsAccounts) {
+  // globex is owed 10.00 and holds 5.00 of its customer's credit: each tenant's control accounts
+  // equal its own documents only.
+  sut_test::Shop globex(db_->app_conninfo(), "globex");
+  sut_test::must(globex.run("receivables.add_customer", {{"code", "C1"}, {"name", "One"}}), "customer");
+  sut_test::must(globex.run("receivables.issue_invoice",
+                            {{"customer", "C1"},
+                             {"number", "I-1"},
+                             {"date", "2026-01-05"},
+                             {"lines", {{{"description", "x"}, {"qty", "1"}, {"unit_price", "10"}}}}}),
+                 "invoice");
+  sut_test::must(
+      globex.run("receivables.record_payment", {{"customer", "C1"}, {"amount", "5"}, {"date", "2026-01-06"}}),
+      "credit");
+  EXPECT_TRUE(no_violation(check_full()));
+  EXPECT_TRUE(no_violation(check_scoped("receivables.customer", customer_)));
+}
+
 TEST_F(ReceivablesInvariants, Ar001AnInvoiceDueAmountThatIgnoresAnAllocation) {
   // The invoice shows 10.00 due; its allocations say 0.00. (The receivables account moves with it,
   // so that the subledger still equals the control account.)
