@@ -428,6 +428,46 @@ class PlantedWeakSuite(unittest.TestCase):
         finally:
             shutil.rmtree(broken, ignore_errors=True)
 
+    @unittest.skipUnless(shutil.which("git"), "needs git")
+    def test_changed_from_judges_only_the_changed_lines_and_two_jobs_agree_with_one(self):
+        tree = tempfile.mkdtemp(prefix="verdict-mutants-changed-sample-")
+        try:
+            shutil.copytree(self.root, tree, dirs_exist_ok=True, ignore=shutil.ignore_patterns("out"))
+
+            def git(*args):
+                subprocess.run(["git", "-C", tree, *args], check=True, capture_output=True)
+            git("init", "-q")
+            git("config", "user.email", "t@example.invalid")
+            git("config", "user.name", "t")
+            git("add", "-A")
+            git("commit", "-qm", "base")
+            source = os.path.join(tree, "system_under_test", "calc", "fee.cpp")
+            with open(source) as f:
+                text = f.read()
+            with open(source, "w") as f:
+                f.write(text.replace("if (amount == 0) return 0;", "if (amount == 0) return 0;  // free"))
+            changed_line = text.splitlines().index("  if (amount == 0) return 0;") + 1
+            everything = tool("--root", tree, "--module", "calc", "--list")
+            only_changed = tool("--root", tree, "--module", "calc", "--changed-from", "HEAD", "--list")
+            self.assertEqual(only_changed.returncode, 0, only_changed.stderr)
+            self.assertTrue(only_changed.stdout.strip(), "the changed line has mutants")
+            for line in only_changed.stdout.splitlines():
+                self.assertIn(f"fee.cpp:{changed_line}:", line)
+            self.assertLess(len(only_changed.stdout.splitlines()), len(everything.stdout.splitlines()))
+
+            def judged(jobs):
+                out = os.path.join(tree, "out", f"jobs-{jobs}")
+                r = tool("--root", tree, "--module", "calc", "--tests", "strong", "--budget", "5m", "--jobs",
+                         str(jobs), "--out", out)
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                with open(os.path.join(out, "mutants.json")) as f:
+                    return {m["id"]: m["status"] for m in json.load(f)["mutants"]}
+            one, two = judged(1), judged(2)
+            self.assertEqual(one, two)
+            self.assertTrue(one and all(status == "killed" for status in one.values()), one)
+        finally:
+            shutil.rmtree(tree, ignore_errors=True)
+
     def test_a_label_no_test_carries_is_exit_2(self):
         r = tool("--root", self.root, "--module", "calc", "--tests", "nosuchlabel", "--out",
                  os.path.join(self.root, "out", "nolabel"))
