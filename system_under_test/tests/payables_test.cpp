@@ -217,6 +217,34 @@ TEST_F(Payables, ConcurrentApplicationsNeverSpendAnAdvanceTwice) {
   EXPECT_TRUE(no_violation(check_full()));
 }
 
+// Six payments that each settle the whole of the same 10.00 bill, at once: exactly one does, the
+// others are refused ALLOCATION_EXCEEDS_DUE (the bill row is locked before its due amount is read).
+TEST_F(Payables, ConcurrentPaymentsNeverSettleABillTwice) {
+  sut_test::must(shop_.run("payables.enter_bill", bill_of("VB-2", r2_)), "bill VB-2");  // 10.00 due
+  constexpr int racers = 6;
+  std::atomic<int> paid{0}, refused{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < racers; ++i)
+    threads.emplace_back([&] {
+      sut_test::Shop racer(db_->app_conninfo(), "acme");
+      auto r = racer.run("payables.pay_vendor", {{"vendor", "V1"},
+                                                 {"amount", "10"},
+                                                 {"date", "2026-01-06"},
+                                                 {"allocations", {{{"bill", "VB-2"}, {"amount", "10"}}}}});
+      if (r.kind == sut::Executed::Kind::ok)
+        ++paid;
+      else if (r.kind == sut::Executed::Kind::error && r.error.code == "ALLOCATION_EXCEEDS_DUE")
+        ++refused;
+      else
+        ++other;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(paid.load(), 1);
+  EXPECT_EQ(refused.load(), racers - 1);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_TRUE(no_violation(check_full()));
+}
+
 TEST(PayablesInvariantRegistry, EveryPayablesInvariantIsTested) {
   int count = 0;
   for (const auto& inv : verdict::invariants()) {
