@@ -264,7 +264,8 @@ Outcome<json> ship(Tx& tx, const Args& a) {
           codes::exceeds_open_quantity, at + ".qty",
           fmt::format("{}.qty: line {} has {} open, not {}", at, line_no, line->open.to_string(), qty.to_string())};
     takes.push_back({line->id, qty, at + ".qty"});
-    invoiced.push_back({line->sku, qty, UnitPrice::parse(line->unit_price, "unit_price").value()});
+    invoiced.push_back(
+        {line->sku, qty, UnitPrice::parse(line->unit_price, "unit_price").value(), UnitPrice()});  // untaxed
     shipped.push_back({{"id", line->id}, {"q", qty.to_string()}});
   }
   if (auto e = inventory::ship_reserved(tx, line_owner, takes)) return *e;
