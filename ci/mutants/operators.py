@@ -358,8 +358,8 @@ def op_neg_drop(line, regions, ctx):
 
 def op_guard_drop(line, regions, ctx):
     cond = _if_condition(line, regions)
-    if not cond:
-        return
+    if not cond or re.match(r"\(\s*(?:const )?auto\b", line[cond[0]:cond[1]]):
+        return  # `if (auto e = f()) return *e;`: the body names the declaration, `(false)` would not build
     rest = line[cond[1]:].strip()
     if not rest:
         following = ctx.next_code_line()

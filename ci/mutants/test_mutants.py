@@ -51,7 +51,8 @@ class Operators(unittest.TestCase):
               throw std::logic_error("unparsable");
             if (a) {
               f();
-            }""")
+            }
+            if (auto e = check(tx, a)) return *e;""")
         self.assertEqual(afters("system_under_test/m/m.cpp", text, "guard-drop"),
                          ['if (false) return not_found("x");', "if (false)"])
 
