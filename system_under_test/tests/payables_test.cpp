@@ -82,6 +82,27 @@ TEST_F(Payables, AnotherTenantsDocumentsAreNotCountedInThisTenantsAccounts) {
   EXPECT_TRUE(no_violation(check_scoped("payables.vendor", vendor_)));
 }
 
+TEST_F(Payables, ABillWhoseTotalWouldOverflowIsRefusedNamingTheReceipts) {
+  // Each receipt is worth 999,000,000,000,000,000.00, within NUMERIC(20,2); the two together are not.
+  std::vector<long long> big;
+  for (const char* batch : {"B8", "B9"})
+    big.push_back(sut_test::Moved::of(sut_test::must(shop_.run("inventory.receive", {{"sku", "SKU-1"},
+                                                                                     {"batch", batch},
+                                                                                     {"location", "WH1"},
+                                                                                     {"qty", "1000000000000000"},
+                                                                                     {"unit_cost", "999"}}),
+                                                     batch))
+                      .movement_id);
+  auto r = shop_.run("payables.enter_bill", {{"vendor", "V1"},
+                                             {"number", "VB-9"},
+                                             {"date", "2026-01-05"},
+                                             {"receipts", {{{"movement", big[0]}}, {{"movement", big[1]}}}}});
+  ASSERT_EQ(r.kind, sut::Executed::Kind::error);
+  EXPECT_EQ(r.error.code, sut::codes::validation_failed);
+  EXPECT_EQ(r.error.field, "receipts");
+  EXPECT_EQ(r.error.message, "receipts: the bill's total exceeds the largest amount");
+}
+
 TEST_F(Payables, CleanDocumentsHaveNoViolation) {
   sut_test::must(shop_.run("payables.apply_advance", {{"payment_id", payment_}, {"bill", "VB-1"}, {"amount", "5"}}),
                  "apply");
