@@ -6,6 +6,7 @@ Usage: check_gate_output.py VERDICT_BINARY OUT_DIR"""
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -21,6 +22,8 @@ def main():
         if r.returncode != 0 or "Usage" not in r.stdout:
             fail(f"`verdict {sub} --help` exited {r.returncode}: {r.stdout[:200]} {r.stderr[:200]}")
 
+    # A fresh directory: what an earlier run left there (a run killed mid-line) must not be judged.
+    shutil.rmtree(out, ignore_errors=True)
     r = subprocess.run([binary, "gate", "--profile", "smoke", "--out", out], capture_output=True, text=True)
     print(r.stdout, end="")
     print(r.stderr, end="", file=sys.stderr)

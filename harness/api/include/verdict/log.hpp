@@ -5,6 +5,6 @@
 #include <string_view>
 
 namespace verdict::log {
-void set_sink_path(const std::string& path);  // "" closes the sink
+void set_sink_path(const std::string& path);  // "" closes the sink; a file there is started afresh
 void write_line(std::string_view json_line);  // thread-safe
 }  // namespace verdict::log
