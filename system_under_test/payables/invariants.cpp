@@ -18,8 +18,7 @@ namespace {
 
 // The tenants of the touched vendors (full form: every tenant).
 std::string vendor_tenant_in_scope(const char* column) {
-  return fmt::format("($1::jsonb IS NULL OR {} = ANY (ARRAY(SELECT v.tenant_id FROM vendors v WHERE {})))", column,
-                     touched(payables::kinds::vendor, "v.vendor_id"));
+  return tenant_of_touched(column, "vendors", "vendor_id", payables::kinds::vendor);
 }
 
 }  // namespace

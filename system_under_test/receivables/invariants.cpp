@@ -18,8 +18,7 @@ namespace {
 
 // The tenants of the touched customers (full form: every tenant).
 std::string tenant_in_scope(const char* column) {
-  return fmt::format("($1::jsonb IS NULL OR {} = ANY (ARRAY(SELECT c.tenant_id FROM customers c WHERE {})))", column,
-                     touched(receivables::kinds::customer, "c.customer_id"));
+  return tenant_of_touched(column, "customers", "customer_id", receivables::kinds::customer);
 }
 
 }  // namespace

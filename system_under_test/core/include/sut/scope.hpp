@@ -22,4 +22,11 @@ inline std::string in_scope(const char* kind, const char* column) {
   return fmt::format("($1::jsonb IS NULL OR {})", touched(kind, column));
 }
 
+// "column is the tenant of a touched row of `table` (whose key `key` the kind's ids name)", or
+// everything in the full form: the scope of a per-tenant invariant (a subledger against its account).
+inline std::string tenant_of_touched(const char* column, const char* table, const char* key, const char* kind) {
+  return fmt::format("($1::jsonb IS NULL OR {} = ANY (ARRAY(SELECT s.tenant_id FROM {} s WHERE {})))", column, table,
+                     touched(kind, fmt::format("s.{}", key).c_str()));
+}
+
 }  // namespace sut
