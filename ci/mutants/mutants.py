@@ -604,10 +604,11 @@ def execute(args, root):
     # The budget counts the mutants, not the scratch copy's first build or the unmutated run.
     t0 = time.monotonic()
 
+    # The files as the scratch copies hold them (what is built), not as the tree holds them now.
     originals = {}
     for m in mutants:
         if m.file not in originals:
-            with open(os.path.join(root, m.file), encoding="utf-8") as f:
+            with open(os.path.join(scratches[0].src, m.file), encoding="utf-8") as f:
                 originals[m.file] = f.read()
     base_hashes = {f: scratches[0].object_code_hash(f) for f in originals if not f.endswith(".sql")}
 
@@ -623,6 +624,11 @@ def execute(args, root):
             if time.monotonic() - t0 > budget_s:
                 result = {"status": "not_run", "reason": "budget spent", "killed_by": [], "tier": None,
                           "covering_tests": [], "seconds": 0}
+            elif not ops.still_applies(originals[m.file], m):
+                # The scratch copy was synced from a tree edited after the catalogue was made: this
+                # mutant's line is not there any more. Not judged, said so (never a crash).
+                result = {"status": "not_run", "reason": "its line changed in the tree after the run started",
+                          "killed_by": [], "tier": None, "covering_tests": [], "seconds": 0}
             else:
                 result = judge(m, scratch, originals, base_hashes, tests_all, test_map, labels,
                                os.path.join(out_dir, "junit"))

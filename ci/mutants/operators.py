@@ -672,10 +672,16 @@ def mutants_of(path: str, text: str, operators=None):
     return out
 
 
+def still_applies(text: str, mutant: Mutant) -> bool:
+    """Whether the file's text still has the mutant's line where it was made from."""
+    lines = text.split("\n")
+    return mutant.line <= len(lines) and lines[mutant.line - 1] == mutant.before
+
+
 def apply(text: str, mutant: Mutant) -> str:
     """The file's text with the mutant applied; raises ValueError when the line is not what it was."""
     lines = text.split("\n")
-    if mutant.line > len(lines) or lines[mutant.line - 1] != mutant.before:
+    if not still_applies(text, mutant):
         raise ValueError(f"{mutant.file}:{mutant.line} is no longer the line mutant {mutant.id} was made from")
     lines[mutant.line - 1] = mutant.after
     return "\n".join(lines)

@@ -206,6 +206,12 @@ class Operators(unittest.TestCase):
             for needed in (f"| `{op.id}` | {op.family} |", op.example):
                 self.assertTrue(needed in doc, f"docs/MUTANTS.md lacks {needed}")
 
+    def test_still_applies_says_whether_the_line_is_unchanged(self):
+        m = ops.mutants_of("harness/src/x.cpp", "if (a == b) f();", {"cmp-eq"})[0]
+        self.assertTrue(ops.still_applies("if (a == b) f();", m))
+        self.assertFalse(ops.still_applies("int moved;\nif (a == b) f();", m))
+        self.assertFalse(ops.still_applies("", m.__class__(m.file, 3, m.operator, m.before, m.after)))
+
     def test_apply_refuses_a_line_that_changed(self):
         m = ops.mutants_of("harness/src/x.cpp", "if (a == b) f();", {"cmp-eq"})[0]
         self.assertEqual(ops.apply("if (a == b) f();", m), "if (a != b) f();")
