@@ -94,15 +94,20 @@ struct Create : ModelCommand<Create> {
   std::string qty = *rc::gen::weightedOneOf<std::string>(
       {{8, rc::gen::element<std::string>("1", "2", "3", "6")}, {1, rc::gen::element<std::string>("0", "12", "25")}});
   std::string price = *rc::gen::element<std::string>("", "", "", "2.5", "30");
-  model::Expected on(OrdersModel& m) const { return m.create(actor, number, customer, qty, price); }
+  // Mostly untaxed or a real rate (0.0825 rounds: 2.5 × 0.0825 = 0.20625); one time in eight over 1.
+  std::string tax_rate = *rc::gen::weightedOneOf<std::string>(
+      {{7, rc::gen::element<std::string>("", "", "0.0825", "0.2")}, {1, rc::gen::just<std::string>("1.5")}});
+  model::Expected on(OrdersModel& m) const { return m.create(actor, number, customer, qty, price, tax_rate); }
   std::string name() const { return "orders.create"; }
   json args(const Sut&) const {
     json line{{"sku", "SKU-1"}, {"qty", qty}};
     if (!price.empty()) line["unit_price"] = price;
+    if (!tax_rate.empty()) line["tax_rate"] = tax_rate;
     return {{"number", number}, {"customer", customer}, {"lines", json::array({line})}};
   }
   void show(std::ostream& os) const override {
-    os << fmt::format("{}: order {} for {}: {}{}", actor, number, customer, qty, price.empty() ? "" : " at " + price);
+    os << fmt::format("{}: order {} for {}: {}{}{}", actor, number, customer, qty, price.empty() ? "" : " at " + price,
+                      tax_rate.empty() ? "" : " taxed " + tax_rate);
   }
 };
 

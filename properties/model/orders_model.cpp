@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "inventory_model.hpp"
+
 namespace model {
 namespace {
 
@@ -13,6 +15,10 @@ std::optional<int> parse_qty(const std::string& text) {
   if (q <= 0) return std::nullopt;
   return q;
 }
+
+// What `cents` invoices with its tax at `rate` (1/10000): cents + round(cents × rate / 10000), half
+// away from zero (cents are never negative here).
+Cents with_tax(Cents cents, long long rate) { return cents + (cents * rate + 5000) / 10000; }
 
 }  // namespace
 
@@ -41,7 +47,7 @@ Expected OrdersModel::add_price_rule(const std::string& actor, const ModelRule& 
 }
 
 Expected OrdersModel::create(const std::string& actor, const std::string& number, const std::string& customer,
-                             const std::string& qty, const std::string& price) {
+                             const std::string& qty, const std::string& price, const std::string& tax_rate) {
   auto q = parse_qty(qty);
   if (!q) return fail("VALIDATION_FAILED", "lines[0].qty");
   std::optional<Cents> given;
@@ -49,6 +55,9 @@ Expected OrdersModel::create(const std::string& actor, const std::string& number
     given = parse_amount(price);
     if (!given || *given <= 0) return fail("VALIDATION_FAILED", "lines[0].unit_price");
   }
+  std::optional<Units> rate = Units{0};
+  if (!tax_rate.empty()) rate = parse_units(tax_rate);
+  if (!rate || *rate < 0 || *rate > units_per_one) return fail("VALIDATION_FAILED", "lines[0].tax_rate");
   if (actors_.forbidden(actor)) return fail("FORBIDDEN", "actor");
   if (!limits_.count(customer)) return fail("NOT_FOUND", "customer");
   if (discontinued_) return fail("PRODUCT_DISCONTINUED", "lines[0].sku");
@@ -57,6 +66,7 @@ Expected OrdersModel::create(const std::string& actor, const std::string& number
   o.customer = customer;
   o.qty = *q;
   o.given_price = given;
+  o.tax_rate = static_cast<long long>(*rate);
   orders_[number] = o;
   return Expected{};
 }
@@ -95,10 +105,11 @@ Expected OrdersModel::accept(const std::string& actor, const std::string& number
   if (discontinued_) return fail("PRODUCT_DISCONTINUED", "lines[0].sku");
   Cents price = 0;
   if (auto e = price_of(o, &price); !e.ok) return e;
-  Cents value = price * o.qty;
+  Cents value = with_tax(price * o.qty, o.tax_rate);
   Cents exposure = due(o.customer);
   for (const auto& [n, other] : orders_)
-    if (other.customer == o.customer && other.status == "accepted") exposure += other.price * other.open();
+    if (other.customer == o.customer && other.status == "accepted")
+      exposure += with_tax(other.price * other.open(), other.tax_rate);
   const auto& limit = limits_.at(o.customer);
   bool over = limit && exposure + value > *limit;
   if (over && !override_limit) return fail("CREDIT_LIMIT_EXCEEDED", "number");
@@ -137,7 +148,7 @@ Expected OrdersModel::ship(const std::string& actor, const std::string& number, 
     left -= take;
   }
   o.shipped += qty;
-  due_[o.customer] += o.price * qty;
+  due_[o.customer] += with_tax(o.price * qty, o.tax_rate);
   invoices_.push_back(invoice);
   if (o.open() == 0) o.status = "closed";
   return Expected{};

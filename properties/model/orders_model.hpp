@@ -31,6 +31,7 @@ struct ModelOrder {
   std::string customer;
   int qty = 0;
   std::optional<Cents> given_price;
+  long long tax_rate = 0;  // in 1/10000 (825 is 8.25 %)
   std::string status = "draft";
   Cents price = 0;
   int shipped = 0, cancelled = 0;
@@ -51,9 +52,9 @@ class OrdersModel {
   Expected grant(const std::string& role) { return actors_.grant(role); }
   Expected revoke(const std::string& role) { return actors_.revoke(role); }
   Expected add_price_rule(const std::string& actor, const ModelRule& rule);
-  // qty as sent (may be invalid: "0", "-1"); price "" when none is given.
+  // qty as sent (may be invalid: "0", "-1"); price and tax_rate "" when none is given.
   Expected create(const std::string& actor, const std::string& number, const std::string& customer,
-                  const std::string& qty, const std::string& price);
+                  const std::string& qty, const std::string& price, const std::string& tax_rate);
   Expected accept(const std::string& actor, const std::string& number, bool override_limit);
   Expected ship(const std::string& actor, const std::string& number, const std::string& invoice, int qty);
   Expected cancel(const std::string& actor, const std::string& number);

@@ -20,12 +20,13 @@ std::vector<verdict::Invariant> orders_invariants() {
                  "orders",
                  "Every order accepted on credit was within the limit when accepted, by what it stored: exposure + "
                  "value ≤ credit limit unless an override let it past; its value is the sum of its lines, each "
-                 "round(qty × unit price, 2).",
+                 "amount round(qty × unit price, 2) plus its tax round(amount × rate, 2).",
                  fmt::format(R"(SELECT o.tenant_id, o.order_id, o.number, o.value, o.exposure, o.credit_limit,
        o.credit_override, s.lines_value
 FROM orders o
-LEFT JOIN LATERAL (SELECT sum(l.amount) AS lines_value,
-                          bool_or(l.amount IS DISTINCT FROM round(l.qty * l.unit_price, 2)) AS misrounded
+LEFT JOIN LATERAL (SELECT sum(l.amount + l.tax) AS lines_value,
+                          bool_or(l.amount IS DISTINCT FROM round(l.qty * l.unit_price, 2)
+                                  OR l.tax IS DISTINCT FROM round(l.amount * l.tax_rate, 2)) AS misrounded
                    FROM order_lines l WHERE l.order_id = o.order_id) s ON true
 WHERE o.accepted_on IS NOT NULL AND {}
   AND (o.value IS DISTINCT FROM s.lines_value OR s.misrounded

@@ -85,12 +85,14 @@ Error not_open(const std::string& number, const Order& order, const char* wanted
 }
 
 // The value of what the customer's accepted orders have not shipped or cancelled yet, line by line
-// round(open qty × unit price, 2): the "accepted, not yet invoiced" part of its exposure.
+// a = round(open qty × unit price, 2) plus its tax round(a × rate, 2): what those lines would invoice
+// now, the "accepted, not yet invoiced" part of its exposure.
 Money uninvoiced(Tx& tx, long long customer) {
   auto r = tx.exec("orders_uninvoiced",
-                   "SELECT coalesce(sum(round((l.qty - l.shipped - l.cancelled) * l.unit_price, 2)), 0)::text "
+                   "SELECT coalesce(sum(a + round(a * tax_rate, 2)), 0)::text FROM (SELECT "
+                   "round((l.qty - l.shipped - l.cancelled) * l.unit_price, 2) AS a, l.tax_rate "
                    "FROM orders o JOIN order_lines l ON l.order_id = o.order_id "
-                   "WHERE o.customer_id = $1 AND o.status = 'accepted'",
+                   "WHERE o.customer_id = $1 AND o.status = 'accepted') open_lines",
                    customer);
   return Money::parse(r[0][0].as<std::string>(), "uninvoiced").value();
 }
@@ -131,17 +133,19 @@ Outcome<json> create(Tx& tx, const Args& a) {
     rows.push_back({{"n", i + 1},
                     {"p", product.value().id},
                     {"q", lines[i].text("qty")},
-                    {"g", lines[i].has("unit_price") ? json(lines[i].text("unit_price")) : json(nullptr)}});
+                    {"g", lines[i].has("unit_price") ? json(lines[i].text("unit_price")) : json(nullptr)},
+                    {"t", receivables::tax_rate_of(lines[i]).to_string()}});
   }
-  auto r = tx.exec("orders_create",
-                   "WITH o AS (INSERT INTO orders (tenant_id, number, customer_id, ordered_on) "
-                   "  VALUES ($1, $2, $3, $4::date) ON CONFLICT ON CONSTRAINT orders_number_unique DO NOTHING "
-                   "  RETURNING order_id), "
-                   "l AS (INSERT INTO order_lines (tenant_id, order_id, line_no, product_id, qty, given_price) "
-                   "  SELECT $1, o.order_id, t.n, t.p, t.q, t.g FROM o, "
-                   "  jsonb_to_recordset($5::jsonb) AS t(n integer, p bigint, q numeric, g numeric)) "
-                   "SELECT order_id FROM o",
-                   tx.tenant(), a.text("number"), customer.value(), today(tx), rows.dump());
+  auto r =
+      tx.exec("orders_create",
+              "WITH o AS (INSERT INTO orders (tenant_id, number, customer_id, ordered_on) "
+              "  VALUES ($1, $2, $3, $4::date) ON CONFLICT ON CONSTRAINT orders_number_unique DO NOTHING "
+              "  RETURNING order_id), "
+              "l AS (INSERT INTO order_lines (tenant_id, order_id, line_no, product_id, qty, given_price, tax_rate) "
+              "  SELECT $1, o.order_id, t.n, t.p, t.q, t.g, t.t FROM o, "
+              "  jsonb_to_recordset($5::jsonb) AS t(n integer, p bigint, q numeric, g numeric, t numeric)) "
+              "SELECT order_id FROM o",
+              tx.tenant(), a.text("number"), customer.value(), today(tx), rows.dump());
   if (r.empty())
     return Error{ledger::codes::duplicate_document_number, "number",
                  fmt::format("number: order '{}' exists already", a.text("number"))};
@@ -155,6 +159,7 @@ struct Line {
   bool discontinued = false;
   Quantity qty, open;
   std::string given_price, unit_price;  // "" when none
+  UnitPrice tax_rate;
 };
 
 std::vector<Line> lines_of(Tx& tx, long long order) {
@@ -163,13 +168,13 @@ std::vector<Line> lines_of(Tx& tx, long long order) {
        tx.exec("orders_lines",
                "SELECT l.line_id, l.line_no, l.product_id, p.sku, p.discontinued, l.qty::text, "
                "(l.qty - l.shipped - l.cancelled)::text, coalesce(l.given_price::text, ''), "
-               "coalesce(l.unit_price::text, '') FROM order_lines l "
+               "coalesce(l.unit_price::text, ''), l.tax_rate::text FROM order_lines l "
                "JOIN products p ON p.product_id = l.product_id WHERE l.order_id = $1 ORDER BY l.line_no",
                order))
     out.push_back({r[0].as<long long>(), r[1].as<long long>(), r[2].as<long long>(), r[3].as<std::string>(),
                    r[4].as<bool>(), Quantity::parse(r[5].as<std::string>(), "qty").value(),
                    Quantity::parse(r[6].as<std::string>(), "open").value(), r[7].as<std::string>(),
-                   r[8].as<std::string>()});
+                   r[8].as<std::string>(), UnitPrice::parse(r[9].as<std::string>(), "tax_rate").value()});
   return out;
 }
 
@@ -201,14 +206,19 @@ Outcome<json> accept(Tx& tx, const Args& a) {
       if (!found.ok()) return found.error();
       price = found.value();
     }
+    // The line's value is what its shipments will invoice: amount and tax, each rounded once
+    // (docs/MONEY.md "Tax").
     auto amount = multiply_rounded<Money>(line.qty, price.unit_price);
-    auto next = amount ? value.add(*amount) : std::nullopt;
+    auto tax = amount ? multiply_rounded<Money>(*amount, line.tax_rate) : std::nullopt;
+    auto gross = tax ? amount->add(*tax) : std::nullopt;
+    auto next = gross ? value.add(*gross) : std::nullopt;
     if (!next) return validation("lines", "lines: the order's value exceeds the largest amount");
     value = *next;
     priced.push_back({{"id", line.id},
                       {"p", price.unit_price.to_string()},
                       {"r", price.rule_id == 0 ? json(nullptr) : json(price.rule_id)},
-                      {"a", amount->to_string()}});
+                      {"a", amount->to_string()},
+                      {"t", tax->to_string()}});
     holds.push_back({line.id, line.product_id, line.qty, line_field(line.line_no, "qty")});
   }
   // Exposure: what the customer owes on invoices plus what its accepted orders will invoice.
@@ -225,8 +235,9 @@ Outcome<json> accept(Tx& tx, const Args& a) {
                              override_permission)};
   if (auto e = inventory::reserve(tx, line_owner, holds)) return *e;
   tx.exec("orders_price_lines",
-          "UPDATE order_lines l SET unit_price = t.p, price_rule_id = t.r, amount = t.a "
-          "FROM jsonb_to_recordset($1::jsonb) AS t(id bigint, p numeric, r bigint, a numeric) WHERE l.line_id = t.id",
+          "UPDATE order_lines l SET unit_price = t.p, price_rule_id = t.r, amount = t.a, tax = t.t "
+          "FROM jsonb_to_recordset($1::jsonb) AS t(id bigint, p numeric, r bigint, a numeric, t numeric) "
+          "WHERE l.line_id = t.id",
           priced.dump());
   tx.exec("orders_accept",
           "UPDATE orders SET status = 'accepted', accepted_on = $2::date, value = $3::numeric, "
@@ -264,8 +275,7 @@ Outcome<json> ship(Tx& tx, const Args& a) {
           codes::exceeds_open_quantity, at + ".qty",
           fmt::format("{}.qty: line {} has {} open, not {}", at, line_no, line->open.to_string(), qty.to_string())};
     takes.push_back({line->id, qty, at + ".qty"});
-    invoiced.push_back(
-        {line->sku, qty, UnitPrice::parse(line->unit_price, "unit_price").value(), UnitPrice()});  // untaxed
+    invoiced.push_back({line->sku, qty, UnitPrice::parse(line->unit_price, "unit_price").value(), line->tax_rate});
     shipped.push_back({{"id", line->id}, {"q", qty.to_string()}});
   }
   if (auto e = inventory::ship_reserved(tx, line_owner, takes)) return *e;
@@ -327,18 +337,20 @@ Outcome<json> order(Tx& tx, const Args& a) {
       tx.tenant(), a.text("number"));
   if (r.empty()) return not_found("number", fmt::format("number: no order '{}'", a.text("number")));
   json lines = json::array();
-  for (const auto& l :
-       tx.sql().exec_params("SELECT l.line_no, p.sku, l.qty::text, l.unit_price::text, l.amount::text, "
-                            "l.shipped::text, l.cancelled::text FROM order_lines l JOIN products p ON p.product_id = "
-                            "l.product_id WHERE l.order_id = $1 ORDER BY l.line_no",
-                            r[0][0].as<long long>()))
+  for (const auto& l : tx.sql().exec_params("SELECT l.line_no, p.sku, l.qty::text, l.unit_price::text, l.amount::text, "
+                                            "l.shipped::text, l.cancelled::text, l.tax_rate::text, l.tax::text FROM "
+                                            "order_lines l JOIN products p ON p.product_id = "
+                                            "l.product_id WHERE l.order_id = $1 ORDER BY l.line_no",
+                                            r[0][0].as<long long>()))
     lines.push_back({{"line", l[0].as<long long>()},
                      {"sku", l[1].as<std::string>()},
                      {"qty", l[2].as<std::string>()},
                      {"unit_price", json_or_null(l[3])},
                      {"amount", json_or_null(l[4])},
                      {"shipped", l[5].as<std::string>()},
-                     {"cancelled", l[6].as<std::string>()}});
+                     {"cancelled", l[6].as<std::string>()},
+                     {"tax_rate", l[7].as<std::string>()},
+                     {"tax", json_or_null(l[8])}});
   return json{{"customer", r[0][1].as<std::string>()},
               {"status", r[0][2].as<std::string>()},
               {"value", json_or_null(r[0][3])},
@@ -389,18 +401,25 @@ const struct Registrar {
          add_price_rule},
         {command_decl("orders.create", "orders.manage",
                       "Creates a draft order: lines of SKU and quantity, each with a given price or priced by the "
-                      "rules when accepted. The number is unique per tenant.",
+                      "rules when accepted, and a tax rate its shipments invoice. The number is unique per tenant.",
                       {number_field(), customer_field(),
                        field::list("lines",
                                    {sku_field(), field::decimal("qty", 4, "positive", "quantity, scale 4, > 0"),
                                     field::decimal("unit_price", 4, "positive",
-                                                   "a given price per unit (none: the price rules')", false)},
+                                                   "a given price per unit (none: the price rules')", false),
+                                    receivables::tax_rate_field()},
                                    lines_max, "the order's lines")}),
-         nullptr, create},
+         [](const Args& a) -> std::optional<Error> {
+           auto lines = a.list("lines");
+           for (std::size_t i = 0; i < lines.size(); ++i)
+             if (auto e = receivables::check_tax_rate(lines[i], i)) return e;
+           return std::nullopt;
+         },
+         create},
         {command_decl(
              "orders.accept", "orders.manage",
-             "Accepts a draft: fixes each line's price, checks the customer's credit under its row lock "
-             "(exposure + this order ≤ limit), and reserves the stock first-expiry-first-out.",
+             "Accepts a draft: fixes each line's price and tax, checks the customer's credit under its row lock "
+             "(exposure + this order's value with tax ≤ limit), and reserves the stock first-expiry-first-out.",
              {number_field(), field::boolean("override_credit_limit",
                                              "accept past the credit limit (needs orders.override_credit; recorded)")}),
          nullptr, accept},
@@ -431,7 +450,7 @@ const struct Registrar {
         {{"order",
           "",
           "An order: customer, status, value, what its credit check saw, and its lines (qty, unit price, amount, "
-          "shipped, cancelled).",
+          "tax rate and tax, shipped, cancelled).",
           {number_field()}},
          order},
         {{"price",

@@ -102,10 +102,7 @@ Outcome<std::vector<Money>> line_amounts(const Args& a) {
     if (amount->is_zero())
       return validation(fmt::format("lines[{}].unit_price", i),
                         fmt::format("lines[{}].unit_price: the line's amount rounds to 0.00", i));
-    if (lines[i].has("tax_rate") &&
-        UnitPrice::parse(lines[i].text("tax_rate"), "tax_rate").value() > UnitPrice::from_integer(1).value())
-      return validation(fmt::format("lines[{}].tax_rate", i),
-                        fmt::format("lines[{}].tax_rate: at most 1 (100 %), not {}", i, lines[i].text("tax_rate")));
+    if (auto e = check_tax_rate(lines[i], i)) return *e;
     total = *next;
     out.push_back(*amount);
   }
@@ -119,8 +116,7 @@ Outcome<json> issue_invoice(Tx& tx, const Args& a) {
   std::vector<InvoiceLine> lines;
   for (const auto& line : a.list("lines"))
     lines.push_back({line.text("description"), Quantity::parse(line.text("qty"), "qty").value(),
-                     UnitPrice::parse(line.text("unit_price"), "unit_price").value(),
-                     line.has("tax_rate") ? UnitPrice::parse(line.text("tax_rate"), "tax_rate").value() : UnitPrice()});
+                     UnitPrice::parse(line.text("unit_price"), "unit_price").value(), tax_rate_of(line)});
   auto issued =
       receivables::issue_invoice(tx, customer.value(), a.text("number"), a.text("date"), lines, "customer", "date");
   if (!issued.ok()) return issued.error();
@@ -175,6 +171,22 @@ Outcome<json> set_credit_limit(Tx& tx, const Args& a) {
 }  // namespace
 
 // The API (receivables.hpp) ----------------------------------------------------------------------
+
+verdict::FieldDecl tax_rate_field() {
+  return field::decimal("tax_rate", 4, "non_negative", "tax rate, scale 4, at most 1 (0.0825 is 8.25 %; none: 0)",
+                        false);
+}
+
+std::optional<Error> check_tax_rate(const Args& line, std::size_t i) {
+  if (tax_rate_of(line) > UnitPrice::from_integer(1).value())
+    return validation(fmt::format("lines[{}].tax_rate", i),
+                      fmt::format("lines[{}].tax_rate: at most 1 (100 %), not {}", i, line.text("tax_rate")));
+  return std::nullopt;
+}
+
+UnitPrice tax_rate_of(const Args& line) {
+  return line.has("tax_rate") ? UnitPrice::parse(line.text("tax_rate"), "tax_rate").value() : UnitPrice();
+}
 
 Outcome<long long> find_customer(Tx& tx, const std::string& code, const std::string& field) {
   auto id = customer_id(tx, code);
@@ -512,9 +524,7 @@ const struct Registrar {
               field::list("lines",
                           {field::text("description", name_length_max, "what was sold"),
                            field::decimal("qty", 4, "positive", "quantity, scale 4"),
-                           field::decimal("unit_price", 4, "positive", "price per unit, scale 4"),
-                           field::decimal("tax_rate", 4, "non_negative",
-                                          "tax rate, scale 4, at most 1 (0.0825 is 8.25 %; none: 0)", false)},
+                           field::decimal("unit_price", 4, "positive", "price per unit, scale 4"), tax_rate_field()},
                           lines_max, "the invoice's lines")}),
          [](const Args& a) -> std::optional<Error> {
            auto amounts = line_amounts(a);

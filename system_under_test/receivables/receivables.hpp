@@ -14,9 +14,13 @@
 #include "sut/decimal.hpp"
 #include "sut/errors.hpp"
 
+namespace verdict {
+struct FieldDecl;
+}
 namespace sut {
 class Tx;
-}
+class Args;
+}  // namespace sut
 
 namespace sut::receivables {
 
@@ -46,6 +50,14 @@ struct CustomerCredit {
 // The customer row, locked (FOR UPDATE): a credit decision for the customer is taken under it, and
 // a change of its limit waits for it.
 Outcome<CustomerCredit> lock_customer(Tx& tx, long long customer_id);
+
+// A line's tax rate, declared and checked alike wherever a line is taxed (an invoice's, an order's):
+// scale 4, 0 ≤ rate ≤ 1 (0.0825 is 8.25 %), optional (none: 0). Its tax is round(amount × rate, 2).
+verdict::FieldDecl tax_rate_field();
+// VALIDATION_FAILED naming "lines[i].tax_rate" when the line's rate is over 1; nothing otherwise.
+std::optional<Error> check_tax_rate(const Args& line, std::size_t i);
+// The line's rate as validated (0 when absent).
+UnitPrice tax_rate_of(const Args& line);
 
 struct InvoiceLine {
   std::string description;

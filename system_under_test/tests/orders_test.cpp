@@ -91,6 +91,22 @@ TEST_F(Orders, Order001AValueThatIsNotItsLines) {
   EXPECT_TRUE(only_violation(check_scoped(order_), "INV-ORDER-001", row));
 }
 
+// A line whose tax is not round(amount × rate, 2): the rate says 8.25 %, the tax stayed 0.00.
+TEST_F(Orders, Order001ALineTaxThatIsNotItsAmountTimesItsRate) {
+  planted(fmt::format("UPDATE order_lines SET tax_rate = 0.0825 WHERE order_id = {}", order_));
+  const Row row{{"order_id", std::to_string(order_)}, {"value", "40.00"}, {"lines_value", "40.00"}};
+  EXPECT_TRUE(only_violation(check_full(), "INV-ORDER-001", row));
+  EXPECT_TRUE(only_violation(check_scoped(order_), "INV-ORDER-001", row));
+}
+
+// The line's tax is right, but the order's value left it out (what the credit check weighed).
+TEST_F(Orders, Order001AValueThatLeavesOutTheLinesTax) {
+  planted(fmt::format("UPDATE order_lines SET tax_rate = 0.0825, tax = 3.30 WHERE order_id = {}", order_));
+  const Row row{{"order_id", std::to_string(order_)}, {"value", "40.00"}, {"lines_value", "43.30"}};
+  EXPECT_TRUE(only_violation(check_full(), "INV-ORDER-001", row));
+  EXPECT_TRUE(only_violation(check_scoped(order_), "INV-ORDER-001", row));
+}
+
 TEST_F(Orders, Order002ALineShippedWithoutItsReservations) {
   planted(fmt::format("UPDATE order_lines SET shipped = 1 WHERE order_id = {}", order_));  // open 3, 4 held
   const Row row{{"order_id", std::to_string(order_)}, {"line_no", "1"}, {"shipped", "1.0000"}, {"held", "4.0000"}};

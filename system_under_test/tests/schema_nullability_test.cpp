@@ -24,6 +24,7 @@ const std::map<std::string, std::string>& nullable_on_purpose() {
       {"invoices.fee_for", "only a late fee's invoice names the invoice it charges"},
       {"locations.capacity", "NULL: no limit"},
       {"order_lines.amount", "fixed at acceptance: NULL while the order is a draft"},
+      {"order_lines.tax", "fixed at acceptance: NULL while the order is a draft"},
       {"order_lines.given_price", "a line priced by the rules, not given"},
       {"order_lines.price_rule_id", "a line with a given price, or a draft"},
       {"order_lines.unit_price", "fixed at acceptance: NULL while the order is a draft"},
