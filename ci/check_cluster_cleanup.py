@@ -11,8 +11,9 @@ VERDICT_TMPDIR, so it sees exactly the clusters (and the registry records) it ca
 2. Mid-work: a long stress run is interrupted with SIGTERM and SIGINT once its workers run.
 3. Crash: SIGSEGV and SIGABRT (as a crash of the harness would raise them) end the run by that signal
    after the cluster is removed and a verdict.json of status error says so.
-4. Leftovers: a SIGKILLed run's cluster, and a half-removed directory still registered, are removed
-   by the next run.
+4. A dead server: a kept cluster (`db start`) whose server was SIGKILLed is removed by `db stop`.
+5. Leftovers: a SIGKILLed run's cluster, one whose server was SIGKILLed too, and a half-removed
+   directory still registered, are removed by the next run.
 Usage: check_cluster_cleanup.py VERDICT_BINARY FIXTURE_FILE"""
 import glob
 import json
@@ -258,6 +259,37 @@ def crashes(binary, tmp):
         interrupt_stress(binary, tmp, sig, -sig.value, f"the harness crashed ({sig.name})")
 
 
+def kill_server(cluster):
+    """SIGKILL a cluster's postmaster, as the OOM killer would: its postmaster.pid stays behind, naming
+    a process that is gone."""
+    pid = int(open(os.path.join(cluster, "data", "postmaster.pid")).readline())
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.time() + 30
+    while postmaster_running(cluster) and time.time() < deadline:
+        time.sleep(0.1)
+    if not os.path.exists(os.path.join(cluster, "data", "postmaster.pid")):
+        fail("a SIGKILLed server removed its postmaster.pid: the check cannot judge")
+
+
+def dead_server(binary, tmp):
+    """A kept cluster (`db start`) whose server was killed outright is removed by `db stop`, which
+    must not take the stale postmaster.pid for a server that would not stop."""
+    state = os.path.join(tmp, "kept.json")
+    r = subprocess.run([binary, "db", "start", "--state", state], env=env_for(tmp), capture_output=True, text=True,
+                       timeout=RUN_TIMEOUT_S)
+    if r.returncode != 0:
+        fail(f"db start failed ({r.returncode}): {r.stdout[-2000:]} {r.stderr[-2000:]}")
+    kept = json.load(open(state))["root"]
+    kill_server(kept)
+    r = subprocess.run([binary, "db", "stop", "--state", state], env=env_for(tmp), capture_output=True, text=True,
+                       timeout=RUN_TIMEOUT_S)
+    if r.returncode != 0 or os.path.exists(kept):
+        fail(f"db stop of a cluster whose server was SIGKILLed: exit {r.returncode}, cluster "
+             f"{'still there' if os.path.exists(kept) else 'gone'}: {r.stdout[-2000:]} {r.stderr[-2000:]}")
+    check_nothing_left(tmp, "db stop after the server was SIGKILLed", r.stdout + r.stderr)
+    print("check_cluster_cleanup: db stop removed a kept cluster whose server had been SIGKILLed")
+
+
 def leftovers(binary, tmp, fixture):
     proc = start_long_run(binary, tmp, os.path.join(tmp, "out-kill"))
     killed = [c for c in clusters(tmp) if postmaster_running(c)]
@@ -265,6 +297,14 @@ def leftovers(binary, tmp, fixture):
     proc.wait()
     if len(killed) != 1 or not postmaster_running(killed[0]):
         fail("after SIGKILL the cluster should be left behind (running): the check cannot judge")
+    # A run SIGKILLed together with its server: the cluster's pid file names a dead process.
+    proc = start_long_run(binary, tmp, os.path.join(tmp, "out-kill-both"))
+    both = [c for c in clusters(tmp) if postmaster_running(c) and c not in killed]
+    proc.kill()
+    proc.wait()
+    if len(both) != 1:
+        fail("after SIGKILL the second cluster should be left behind (running): the check cannot judge")
+    kill_server(both[0])
     # A removal cut short: a registered cluster whose directory is half gone, owned by a dead process.
     registry = glob.glob(os.path.join(tmp, "verdict-clusters-*"))[0]
     half = os.path.join(tmp, "verdict-pg-halfgo")
@@ -278,7 +318,8 @@ def leftovers(binary, tmp, fixture):
     if r.returncode != 0:
         fail(f"the next run failed ({r.returncode}): {r.stdout[-2000:]} {r.stderr[-2000:]}")
     check_nothing_left(tmp, "the run after SIGKILL and a half removal", r.stdout + r.stderr)
-    print("check_cluster_cleanup: the next run removed the SIGKILLed run's cluster and the half-removed one")
+    print("check_cluster_cleanup: the next run removed the SIGKILLed runs' clusters (one with its server killed too) "
+          "and the half-removed one")
 
 
 def main():
@@ -289,6 +330,7 @@ def main():
     moments(binary, tmp, fixture)
     mid_work(binary, tmp)
     crashes(binary, tmp)
+    dead_server(binary, tmp)
     leftovers(binary, tmp, fixture)
     subprocess.run(["rm", "-rf", tmp])
     print("1 passed, 0 failed")

@@ -4,7 +4,10 @@ has what it needs (CREATEDB; CREATEROLE or the pre-made roles verdict_owner/verd
 become) and otherwise exits 2 with one message naming each thing missing and the statement that
 grants it: never a "permission denied" per test. Roles are made for the check on the CTest fixture's
 cluster (trust authentication: logging in as them needs no password) and dropped afterwards.
-Usage: check_preflight.py VERDICT_BINARY FIXTURE_FILE (needs VERDICT_SERVER_STATE)"""
+Planting tests need a superuser: run against a lesser role's DATABASE_URL, the domain tests binary
+skips them, saying so and naming the role, runs the rest, and exits 0 (never a wall of "permission
+denied").
+Usage: check_preflight.py VERDICT_BINARY FIXTURE_FILE SUT_TESTS_BINARY (needs VERDICT_SERVER_STATE)"""
 import json
 import os
 import re
@@ -49,7 +52,7 @@ def expect(label, binary, url, args, code, needles, absent=()):
 
 
 def main():
-    binary, fixture = sys.argv[1], sys.argv[2]
+    binary, fixture, sut_tests = sys.argv[1], sys.argv[2], sys.argv[3]
     with open(os.environ["VERDICT_SERVER_STATE"]) as f:
         admin = json.load(f)["conninfo"]
     work = tempfile.mkdtemp(prefix="verdict-preflight-")
@@ -86,6 +89,11 @@ def main():
                ["1 passed, 0 failed"])
         expect("CREATEDB and CREATEROLE", binary, as_role(admin, roles["full"]), run_args("e"), 0,
                ["1 passed, 0 failed"])
+        planting, plain = "Orders.Order001AValueThatIsNotItsLines", "AuditChain.ARolledBackMutationLeavesNoLink"
+        expect("planting tests as a lesser role", sut_tests, as_role(admin, roles["full"]),
+               [f"--gtest_filter={planting}:{plain}"], 0,
+               [f"[  SKIPPED ] {planting}", f"[       OK ] {plain}", "needs a superuser", f"'{roles['full']}'"],
+               ["permission denied", "[  FAILED  ]"])
         # The verdict of a refused run says why, like every error.
         with open(os.path.join(work, "a", "verdict.json")) as f:
             verdict = json.load(f)

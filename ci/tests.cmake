@@ -112,10 +112,11 @@ verdict_db_test(harness.external_database_url harness 120
   python3 ${PROJECT_SOURCE_DIR}/ci/check_external_server.py $<TARGET_FILE:verdict>
           ${PROJECT_SOURCE_DIR}/fixtures/inventory/transfer_and_reversal.json)
 
-# Preflight on DATABASE_URL: roles made without CREATEDB, without our roles, or with pre-made ones.
+# Preflight on DATABASE_URL: roles made without CREATEDB, without our roles, or with pre-made ones;
+# the planting tests skipped, saying why, under a role that is not a superuser.
 verdict_db_test(harness.preflight harness 300
   python3 ${PROJECT_SOURCE_DIR}/ci/check_preflight.py $<TARGET_FILE:verdict>
-          ${PROJECT_SOURCE_DIR}/fixtures/inventory/transfer_and_reversal.json)
+          ${PROJECT_SOURCE_DIR}/fixtures/inventory/transfer_and_reversal.json $<TARGET_FILE:sut_tests>)
 
 # Secrets: a password planted in DATABASE_URL and --database appears in no output and no file.
 verdict_db_test(harness.secrets harness 300

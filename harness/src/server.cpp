@@ -180,6 +180,22 @@ std::string registry_file_for(const std::string& root) {
   return registry_dir() + "/" + fs::path(root).filename().string() + ".json";
 }
 
+// Whether the server named by the cluster's postmaster.pid still runs: the PID is alive and is that
+// cluster's postmaster (its command line names the data directory), not a process that reused the PID.
+bool postmaster_alive(const ClusterPaths& paths) {
+  std::ifstream in(paths.data() + "/postmaster.pid");
+  long pid = 0;
+  if (!(in >> pid)) return true;  // unreadable (being written): not ours to call dead
+  if (!process_alive(pid, "")) return false;
+  std::ifstream stat_file(fmt::format("/proc/{}/stat", pid));
+  std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+  auto close = stat.rfind(')');  // the state follows the command name: "Z" is dead, not yet reaped
+  if (close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z') return false;
+  std::ifstream cmdline(fmt::format("/proc/{}/cmdline", pid));
+  std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+  return args.empty() || args.find(paths.data()) != std::string::npos;  // unreadable: alive
+}
+
 // Stops a cluster's server and removes its files, and only then its registry record: a removal cut
 // short (the process killed halfway) leaves the record, and the next run finishes it. A server that
 // would not stop keeps its files (removing them under a running server would leave a server nobody
@@ -190,7 +206,9 @@ bool remove_cluster(const ClusterPaths& paths, bool immediate) {
     int rc = run_logged({fmt::format("{}/pg_ctl", pg_bin_dir()), "-D", paths.data(), "-m",
                          immediate ? "immediate" : "fast", "-w", "-t", "30", "stop"},
                         paths.command_log());
-    if (rc != 0 && fs::exists(paths.data() + "/postmaster.pid", ec)) return false;
+    // A server killed outright (SIGKILL, an OOM kill, a killed process group) leaves its pid file
+    // behind and pg_ctl cannot stop what is gone: only a live server keeps its cluster.
+    if (rc != 0 && fs::exists(paths.data() + "/postmaster.pid", ec) && postmaster_alive(paths)) return false;
   }
   fs::remove_all(paths.root, ec);
   if (fs::exists(paths.root, ec)) return false;

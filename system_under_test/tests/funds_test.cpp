@@ -78,6 +78,7 @@ const std::set<std::string> covered_invariants = {"INV-FUND-001", "INV-FUND-002"
 class FundsInvariants : public ::testing::Test {
  protected:
   void SetUp() override {
+    SUT_SKIP_UNLESS_PLANTING_POSSIBLE(*db_);
     sut_test::must(shop_.run("funds.add_fund", {{"code", "F1"}, {"name", "Fund One"}}), "fund");
     for (const char* code : {"ANN", "BOB"})
       sut_test::must(shop_.run("funds.add_investor", {{"code", code}, {"name", code}}), code);

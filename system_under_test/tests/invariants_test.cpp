@@ -56,6 +56,7 @@ std::string text(long long id) { return std::to_string(id); }
 class InventoryInvariants : public ::testing::Test {
  protected:
   void SetUp() override {
+    SUT_SKIP_UNLESS_PLANTING_POSSIBLE(*db_);
     shop_.add_product();
     wh1_ = shop_.add_location("WH1");
     wh2_ = shop_.add_location("WH2");

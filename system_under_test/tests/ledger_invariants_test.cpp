@@ -44,6 +44,7 @@ std::string text(long long id) { return std::to_string(id); }
 class LedgerInvariants : public ::testing::Test {
  protected:
   void SetUp() override {
+    SUT_SKIP_UNLESS_PLANTING_POSSIBLE(*db_);
     rent_ = add_account("6000", "expense");
     travel_ = add_account("6100", "expense");
     equity_ = add_account("3100", "equity");

@@ -37,6 +37,7 @@ json order_of(const std::string& number, const std::string& customer, const std:
 class Orders : public ::testing::Test {
  protected:
   void SetUp() override {
+    SUT_SKIP_UNLESS_PLANTING_POSSIBLE(*db_);
     shop_.add_product();
     shop_.add_location("WH1");
     shop_.receive("B1", "WH1", "20");

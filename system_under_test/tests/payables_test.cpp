@@ -31,6 +31,7 @@ const std::set<std::string> covered_invariants = {"INV-AP-001", "INV-AP-002", "I
 class Payables : public ::testing::Test {
  protected:
   void SetUp() override {
+    SUT_SKIP_UNLESS_PLANTING_POSSIBLE(*db_);
     shop_.add_product();
     shop_.add_location("WH1");
     vendor_ =

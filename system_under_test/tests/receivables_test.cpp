@@ -26,6 +26,7 @@ const std::set<std::string> covered_invariants = {"INV-AR-001", "INV-AR-002", "I
 class ReceivablesInvariants : public ::testing::Test {
  protected:
   void SetUp() override {
+    SUT_SKIP_UNLESS_PLANTING_POSSIBLE(*db_);
     customer_ = sut_test::must(shop_.run("receivables.add_customer", {{"code", "C1"}, {"name", "One"}}),
                                "customer")["customer_id"];
     invoice_ = sut_test::must(shop_.run("receivables.issue_invoice",

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -34,6 +35,25 @@ inline std::unique_ptr<verdict::db::ScratchDatabase> scratch_database() {
   const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
   return run_context().new_database(test ? test->name() : "test");
 }
+
+// Why `db` cannot have corrupt rows planted in it, or nothing when it can. Planting writes behind
+// every wall (session_replication_role = replica: no triggers, no foreign keys), which only a
+// superuser may; ctest's embedded cluster always can, a DATABASE_URL of a lesser role cannot.
+inline std::optional<std::string> cannot_plant(const verdict::db::ScratchDatabase& db) {
+  auto me = json::parse(verdict::db::query_rows_json(
+      db.admin_conninfo(),
+      "SELECT current_user AS role, rolsuper::text AS super FROM pg_roles WHERE rolname = current_user"));
+  if (me.at(0).at("super") == "true") return std::nullopt;
+  return fmt::format(
+      "skipped: this test plants corrupt rows, which needs a superuser, and DATABASE_URL's role '{}' is not one "
+      "(ctest runs it on its own embedded cluster; or give DATABASE_URL a superuser)",
+      me.at(0).at("role").get<std::string>());
+}
+// In a planting fixture's SetUp: skip, saying why, where planting is impossible (never fail, never pass).
+#define SUT_SKIP_UNLESS_PLANTING_POSSIBLE(db)                                  \
+  do {                                                                         \
+    if (auto why_not = ::sut_test::cannot_plant(db)) GTEST_SKIP() << *why_not; \
+  } while (0)
 
 inline sut::RequestContext request(const std::string& tenant = "acme", const std::string& key = "") {
   return {tenant, "clerk", "2026-01-01T00:00:00Z", "", key};
