@@ -180,9 +180,10 @@ std::string registry_file_for(const std::string& root) {
   return registry_dir() + "/" + fs::path(root).filename().string() + ".json";
 }
 
-// Whether the server named by the cluster's postmaster.pid still runs: the PID is alive and is that
-// cluster's postmaster (its command line names the data directory), not a process that reused the PID.
-bool postmaster_alive(const ClusterPaths& paths) {
+}  // namespace
+
+bool postmaster_alive(const std::string& cluster_root) {
+  const ClusterPaths paths{cluster_root};
   std::ifstream in(paths.data() + "/postmaster.pid");
   long pid = 0;
   if (!(in >> pid)) return true;  // unreadable (being written): not ours to call dead
@@ -196,6 +197,8 @@ bool postmaster_alive(const ClusterPaths& paths) {
   return args.empty() || args.find(paths.data()) != std::string::npos;  // unreadable: alive
 }
 
+namespace {
+
 // Stops a cluster's server and removes its files, and only then its registry record: a removal cut
 // short (the process killed halfway) leaves the record, and the next run finishes it. A server that
 // would not stop keeps its files (removing them under a running server would leave a server nobody
@@ -208,7 +211,7 @@ bool remove_cluster(const ClusterPaths& paths, bool immediate) {
                         paths.command_log());
     // A server killed outright (SIGKILL, an OOM kill, a killed process group) leaves its pid file
     // behind and pg_ctl cannot stop what is gone: only a live server keeps its cluster.
-    if (rc != 0 && fs::exists(paths.data() + "/postmaster.pid", ec) && postmaster_alive(paths)) return false;
+    if (rc != 0 && fs::exists(paths.data() + "/postmaster.pid", ec) && postmaster_alive(paths.root)) return false;
   }
   fs::remove_all(paths.root, ec);
   if (fs::exists(paths.root, ec)) return false;

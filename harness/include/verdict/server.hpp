@@ -51,6 +51,10 @@ std::vector<std::pair<std::string, std::string>> conninfo_params(const std::stri
 void write_state_file(const Server& server, const std::string& state_path);
 // Stops and removes the embedded cluster a state file names; false if there was none.
 bool stop_state_file(const std::string& state_path);
+// Whether the server named by the cluster's postmaster.pid still runs: its PID is alive, not a zombie,
+// and that cluster's postmaster (its command line names <root>/data), not a process that reused the
+// PID. An unreadable pid file or command line counts as alive (never remove under a live server).
+bool postmaster_alive(const std::string& cluster_root);
 // Removes embedded clusters whose owning process is gone. Called by every start.
 int remove_stale_clusters();
 
