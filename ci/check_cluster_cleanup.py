@@ -228,6 +228,11 @@ def start_long_run(binary, tmp, out):
     line = proc.stdout.readline()
     while line and "seed" not in line:
         line = proc.stdout.readline()
+    # The seed line may come before the cluster is up (under load, by seconds): wait for the server.
+    deadline = time.time() + RUN_TIMEOUT_S
+    while line and proc.poll() is None and not [c for c in clusters(tmp) if postmaster_running(c)] \
+            and time.time() < deadline:
+        time.sleep(0.1)
     if not line or not [c for c in clusters(tmp) if postmaster_running(c)]:
         proc.kill()
         fail(f"the stress run did not get going: {proc.communicate()[0][-2000:]}")
